@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds into build/ (extra CMake arguments are passed on).
+#   scripts/build.sh [BUILD_DIR] [-DOPTION=VALUE ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=build
+if [[ $# -gt 0 && "$1" != -* ]]; then dir=$1; shift; fi
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+cmake --build "$dir" -j "$(nproc)"

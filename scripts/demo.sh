@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The README's main job: install, build, and run ap on demo data.
+#   scripts/demo.sh [OUTPUT_DIR]   (default: ./demo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh build -DAP_BUILD_TESTS=OFF -DAP_BUILD_BENCH=OFF
+out=${1:-demo}
+ap=build/src/ap
+"$ap" --help
+rm -rf "$out"
+"$ap" simulate "$out" --frames 2 --filters Red,Ha --size 1024x1024
+first=$(find "$out/data" -name 'raw-*.fit' | sort | head -n 1)
+"$ap" info "$first"

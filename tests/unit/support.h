@@ -1,0 +1,37 @@
+// Test helpers: a temporary directory that cleans itself up, and running the
+// real `ap` executable with its exit code, stdout and stderr.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace ap::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `<program> <args>` through the shell (args are shell words).
+CommandResult run(const std::string& program, const std::string& args);
+// Runs the ap binary built alongside the tests.
+inline CommandResult run_ap(const std::string& args) { return run(AP_BINARY, args); }
+
+std::string read_text(const std::filesystem::path& path);
+
+}  // namespace ap::test
