@@ -27,10 +27,15 @@ struct PixelCoord {
   double y = 0.0;
 };
 
+// Threads: wcslib keeps scratch buffers inside its structs, so one Wcs must
+// not be used by several threads at once, not even through const methods.
+// Copies are deep and independent: give each thread its own copy.
 class Wcs {
  public:
   // nullopt when the header has no celestial WCS; throws ap::Error
-  // (kBadInput) when the WCS keywords are present but invalid.
+  // (kBadInput) when the WCS keywords are present but invalid. The primary
+  // description is preferred, then the alternates A..Z. As in astropy, SIP
+  // A_/B_ keywords are applied even when CTYPE lacks the "-SIP" suffix.
   static std::optional<Wcs> from_header(const Header& header);
 
   // Gnomonic projection: reference pixel (1-based FITS CRPIX), reference sky
@@ -55,9 +60,11 @@ class Wcs {
   // Mean pixel scale at the reference point, arcsec per pixel.
   double pixel_scale_arcsec() const;
 
-  // Writes the WCS cards (replacing any old WCS cards) into `header`.
+  // Writes the WCS cards (replacing any old WCS cards) into `header`: PC and
+  // CDELT (not CD), SIP as native A_/B_/AP_/BP_ cards, TPV as PVi_m.
   void to_header(Header& header) const;
-  // Removes every WCS card (CTYPE, CRVAL, CD, PC, SIP A_/B_ ..., PV, ...).
+  // Removes every card of the primary WCS (CTYPE, CRVAL, CD, PC, SIP A_/B_,
+  // PV, DPj/DQi distortions, ...); alternate descriptions (CTYPE1A...) stay.
   static void erase_from(Header& header);
 
  private:
