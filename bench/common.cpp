@@ -1,0 +1,106 @@
+#include "common.h"
+
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace ap::bench {
+namespace {
+
+// Collects the real time per iteration of every run for the ratio table.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
+      seconds_[run.run_name.function_name] =
+          run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
+    }
+  }
+
+  // For every "<case>/<peer>" that has a "<case>/ap": peer time / ap time.
+  void PrintRatios() const {
+    std::printf("\n%-36s %10s  %-12s %10s %8s\n", "case", "ap (s)", "peer", "peer (s)", "ratio");
+    for (const auto& [name, peer_seconds] : seconds_) {
+      const auto slash = name.rfind('/');
+      if (slash == std::string::npos || name.substr(slash + 1) == "ap") continue;
+      const std::string key = name.substr(0, slash);
+      const auto ours = seconds_.find(key + "/ap");
+      if (ours == seconds_.end()) continue;
+      std::printf("%-36s %10.4f  %-12s %10.4f %7.1fx\n", key.c_str(), ours->second,
+                  name.substr(slash + 1).c_str(), peer_seconds, peer_seconds / ours->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> seconds_;
+};
+
+std::filesystem::path bench_dir() { return std::filesystem::path(AP_BENCH_DIR); }
+
+}  // namespace
+
+double run_peer(const std::string& script, const std::string& args) {
+  const std::string command =
+      fmt::format("/usr/bin/python3 '{}' {} 2>/dev/null", (bench_dir() / "peers" / script).string(),
+                  args);
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe) return std::nan("");
+  char line[512];
+  std::string last;
+  while (std::fgets(line, sizeof line, pipe.get()) != nullptr) last = line;
+  try {
+    return std::stod(last);
+  } catch (...) {
+    return std::nan("");
+  }
+}
+
+void register_peer(const std::string& name, const std::string& peer, const std::string& script,
+                   std::function<std::string()> args) {
+  benchmark::RegisterBenchmark((name + "/" + peer).c_str(),
+                               [script, args](benchmark::State& state) {
+                                 for (auto _ : state) {
+                                   const double s = run_peer(script, args());
+                                   if (std::isnan(s)) {
+                                     state.SkipWithError("peer not installed");
+                                     break;
+                                   }
+                                   state.SetIterationTime(s);
+                                 }
+                               })
+      ->UseManualTime()
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond);
+}
+
+const std::filesystem::path& scratch_dir() {
+  static const std::filesystem::path dir = [] {
+    auto d = std::filesystem::temp_directory_path() / ("ap-bench-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    std::atexit([] { std::filesystem::remove_all(scratch_dir()); });
+    return d;
+  }();
+  return dir;
+}
+
+}  // namespace ap::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  ap::bench::RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.PrintRatios();
+  benchmark::Shutdown();
+  return 0;
+}
