@@ -25,5 +25,9 @@ const std::string& arguments();
 void add_imarith(CLI::App& app);
 void add_info(CLI::App& app);
 void add_simulate(CLI::App& app);
+void add_combine(CLI::App& app);
+void add_read_noise(CLI::App& app);
+void add_gain(CLI::App& app);
+void add_background(CLI::App& app);
 
 }  // namespace ap::cli

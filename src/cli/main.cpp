@@ -72,6 +72,10 @@ int run(int argc, char** argv) {
   add_imarith(app);
   add_info(app);
   add_simulate(app);
+  add_combine(app);
+  add_read_noise(app);
+  add_gain(app);
+  add_background(app);
 
   std::vector<std::string> args = effective_args(argc, argv, app);
   bool named = false;  // the subcommand's own name is not an argument
