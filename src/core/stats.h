@@ -50,7 +50,7 @@ struct ClippedStats {
   double mean = 0.0;
   double median = 0.0;
   double std = 0.0;
-  double lower = 0.0;        // final inclusive bounds
+  double lower = 0.0;        // final inclusive bounds (those of the last pass, as astropy)
   double upper = 0.0;
   std::size_t n_kept = 0;    // survivors
   std::size_t n_finite = 0;  // finite inputs
