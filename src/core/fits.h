@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +33,7 @@ struct HduInfo {
   HduType type = HduType::kImage;
   std::string extname;        // EXTNAME, empty if none
   int bitpix = 0;             // stored BITPIX (of the uncompressed image for .fz)
-  std::vector<long> shape;    // NAXIS1, NAXIS2, ... (empty: no data); rows/cols for tables
+  std::vector<long> shape;    // NAXIS1, NAXIS2, ... (empty: no data); {rows, columns} for tables
   double bzero = 0.0;
   double bscale = 1.0;
   bool compressed = false;    // tile-compressed image
@@ -60,6 +61,13 @@ std::vector<HduInfo> read_hdu_list(const std::filesystem::path& path);
 // A 2-D image (a 3-D cube with NAXIS3 = 1 is accepted). Throws ap::Error
 // (kBadInput) naming the file for anything else.
 FitsImage read_image(const std::filesystem::path& path, const ReadOptions& options = {});
+
+// The same readers on a FITS file held in memory (the fuzz target uses them);
+// `name` stands for the file name in error messages.
+std::vector<HduInfo> read_hdu_list_memory(const void* data, std::size_t size,
+                                          std::string_view name);
+FitsImage read_image_memory(const void* data, std::size_t size, std::string_view name,
+                            const ReadOptions& options = {});
 
 // A uint8 mask HDU (selected as in ReadOptions::hdu, usually "MASK").
 Mask read_mask(const std::filesystem::path& path, std::string_view hdu);
@@ -109,5 +117,29 @@ void write_image(const std::filesystem::path& output, const Image& image, const 
 // Adds DATE (UTC, ISO-8601 to the second) and a HISTORY card
 // "ap <version> <command>: <parameters>" to a header about to be written.
 void stamp(Header& header, std::string_view command, std::string_view parameters);
+
+// Reads one image HDU a band of rows at a time through a file kept open, for
+// stages that stream many frames (combine): the same HDU choice, scaling,
+// BLANK -> NaN, PEDESTAL and error messages as read_image. A gzip-compressed
+// file is held uncompressed in memory while open (cfitsio); .fz tiles are
+// decoded as rows are read. One reader may be used by one thread at a time.
+class FitsRowReader {
+ public:
+  explicit FitsRowReader(const std::filesystem::path& path, const ReadOptions& options = {});
+  ~FitsRowReader();
+  FitsRowReader(FitsRowReader&&) noexcept;
+  FitsRowReader& operator=(FitsRowReader&&) noexcept;
+
+  const std::filesystem::path& path() const;
+  const HduInfo& info() const;  // info().header: the HDU's cards (PEDESTAL kept)
+  std::size_t width() const;
+  std::size_t height() const;
+  // Rows [y0, y0 + rows) into `out`, which holds rows * width() values.
+  void read_rows(std::size_t y0, std::size_t rows, std::span<float> out);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace ap
