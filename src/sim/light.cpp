@@ -163,7 +163,10 @@ Header truth_header(const Dataset& ds, const LightFrame& f, const LightSummary& 
 void deliver_zipped(const std::filesystem::path& zip, std::span<const std::uint16_t> raw,
                     std::size_t width, std::size_t height, const Header& header, UnixTime start) {
   const auto fits = std::filesystem::path(zip).replace_extension(".fit");
-  const auto temp = zip.parent_path() / ("." + fits.filename().string());
+  // Built with append: GCC 12 gives a false -Wrestrict warning for "." + string.
+  std::string hidden = ".";
+  hidden += fits.filename().string();
+  const auto temp = zip.parent_path() / hidden;
   write_uint16_image(temp, raw, width, height, header);
   std::ifstream in(temp, std::ios::binary);
   const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
