@@ -183,8 +183,22 @@ struct FitsWriter::State {
   // Checksums close an HDU: call before starting the next one and at the end.
   void finish_hdu() {
     if (hdus == 0) return;
+    // Computed by hand rather than with fits_write_chksum, whose card comments
+    // carry today's date: the same data must give byte-identical files.
+    fitsfile* f = file.get();
     int status = 0;
-    fits_write_chksum(file.get(), &status);
+    fits_update_key_str(f, "CHECKSUM", "0000000000000000", "HDU checksum", &status);
+    fits_update_key_str(f, "DATASUM", "0", "data unit checksum", &status);
+    fits_set_hdustruc(f, &status);
+    unsigned long data_sum = 0;
+    unsigned long hdu_sum = 0;
+    fits_get_chksum(f, &data_sum, &hdu_sum, &status);
+    fits_modify_key_str(f, "DATASUM", std::to_string(data_sum).c_str(), "&", &status);
+    fits_set_hdustruc(f, &status);
+    fits_get_chksum(f, &data_sum, &hdu_sum, &status);
+    char ascii[17] = {};
+    fits_encode_chksum(hdu_sum, 1, ascii);
+    fits_modify_key_str(f, "CHECKSUM", ascii, "&", &status);
     check(status, "cannot write checksums");
     fits_clear_errmsg();  // cfitsio's warnings (e.g. on HIERARCH names) are not errors
   }
