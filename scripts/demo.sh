@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's main job: install, build, and run ap on demo data.
+# The README's main job: install, build, simulate an iTelescope night and run
+# the stages implemented so far on it (ap demo will replace this).
 #   scripts/demo.sh [OUTPUT_DIR]   (default: ./demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,3 +13,6 @@ rm -rf "$out"
 "$ap" simulate "$out" --frames 2 --filters Red,Ha --size 1024x1024
 first=$(find "$out/data" -name 'raw-*.fit' | sort | head -n 1)
 "$ap" info "$first"
+"$ap" background "$first" "$out/background.fits" --subtracted "$out/sky-subtracted.fits"
+"$ap" info "$out/sky-subtracted.fits"
+echo "Demo data and results are in $out/"
