@@ -10,7 +10,7 @@ out=${1:-demo}
 ap=build/src/ap
 "$ap" --help
 rm -rf "$out"
-"$ap" simulate "$out" --frames 2 --filters Red,Ha --size 1024x1024
+"$ap" simulate "$out" --frames 2 --filters Red,Ha --size 1024x1024 --max-stars 3000
 first=$(find "$out/data" -name 'raw-*.fit' | sort | head -n 1)
 "$ap" info "$first"
 "$ap" background "$first" "$out/background.fits" --subtracted "$out/sky-subtracted.fits"
