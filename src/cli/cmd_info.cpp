@@ -98,10 +98,14 @@ void print_text(const std::string& path, const nlohmann::json& hdus, bool with_h
     }
     if (with_header) {
       for (const auto& c : h["cards"]) {
-        const std::string value = c["value"].is_null() ? "" : c["value"].dump();
+        const std::string key = c["key"].get<std::string>();
         const std::string comment = c["comment"].get<std::string>();
-        fmt::print("    {:<8} = {}{}\n", c["key"].get<std::string>(), value,
-                   comment.empty() ? "" : " / " + comment);
+        if (key == "HISTORY" || key == "COMMENT") {  // commentary cards: text only
+          fmt::print("    {:<8} {}\n", key, comment);
+          continue;
+        }
+        const std::string value = c["value"].is_null() ? "" : c["value"].dump();
+        fmt::print("    {:<8} = {}{}\n", key, value, comment.empty() ? "" : " / " + comment);
       }
     }
   }

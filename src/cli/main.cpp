@@ -78,13 +78,11 @@ int run(int argc, char** argv) {
   add_background(app);
 
   std::vector<std::string> args = effective_args(argc, argv, app);
-  bool named = false;  // the subcommand's own name is not an argument
-  for (const std::string& a : args) {
-    if (!named && has_subcommand(app, a)) {
-      named = true;
-      continue;
-    }
-    g_arguments += (g_arguments.empty() ? "" : " ") + a;
+  // HISTORY records what follows the subcommand's name, not the global options.
+  const auto name = std::find_if(args.begin(), args.end(),
+                                 [&](const std::string& a) { return has_subcommand(app, a); });
+  for (auto it = name == args.end() ? name : name + 1; it != args.end(); ++it) {
+    g_arguments += (g_arguments.empty() ? "" : " ") + *it;
   }
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
   try {
