@@ -21,14 +21,11 @@ for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
   mkdir -p "$corpus"
   tests/fuzz/make_corpus.sh "$corpus"
   log=build-fuzz/$name.log
-  if ! "$fuzzer" -max_total_time="${AP_FUZZ_SECONDS:-60}" -rss_limit_mb=4096 \
+  if ! "$fuzzer" -max_total_time="${AP_FUZZ_SECONDS:-60}" -rss_limit_mb=4096 -artifact_prefix=build-fuzz/ \
       -print_final_stats=1 "$corpus" >"$log" 2>&1; then
     tail -n 40 "$log"
-    # TEMPORARY (session 1): a known crash inside cfitsio's ffc2j (fortify abort in
-    # strncat on a malformed card) is reported but does not fail CI until the
-    # reader guards it. Restore `exit 1` here once it is fixed.
-    echo "$name: KNOWN CRASH reported above (not yet fixed; see closing note)"
-    continue
+    echo "$name: the fuzzer found a crash (input saved in build-fuzz, see above)"
+    exit 1
   fi
   tail -n 3 "$log"
 done

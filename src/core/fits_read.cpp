@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -18,6 +19,10 @@
 #include "core/fits.h"
 #include "core/fits_cfitsio.h"
 #include "core/log.h"
+
+extern "C" {
+#include <fitsio2.h>  // ffgbyt: raw bytes of a header (not in fitsio.h)
+}
 #include "core/parallel.h"
 
 namespace ap {
@@ -111,9 +116,27 @@ class Input {
     throw input_error(source_.name, problem);
   }
 
-  // Moves to HDU `index`; false when the file has no such HDU.
+  // Moves to HDU `index`; false when the file has no such HDU. Moves one HDU
+  // at a time so that each header is checked before cfitsio parses it.
   bool move_to(int index) {
+    int current = 1;
+    fits_get_hdu_num(file(), &current);
+    for (int next = current; next < index; ++next) {
+      if (!step_to(next)) return false;
+    }
+    return step_to(index);
+  }
+
+  bool step_to(int index) {
     int status = 0;
+    int current = 1;
+    fits_get_hdu_num(file(), &current);
+    if (index == current) {  // the next HDU: its header has not been seen yet
+      LONGLONG header_start = 0, data_start = 0, data_end = 0;
+      fits_get_hduaddrll(file(), &header_start, &data_start, &data_end, &status);
+      if (status == 0) check_compression_keywords(index, data_end);
+      status = 0;
+    }
     if (fits_movabs_hdu(file(), index + 1, nullptr, &status) != 0) {
       // END_OF_FILE: no more HDUs. UNKNOWN_REC: bytes after the last HDU that
       // are not a header, which other readers ignore as well.
@@ -128,6 +151,61 @@ class Input {
     }
     check_data_present(index);
     return true;
+  }
+
+  // cfitsio divides by ZTILEn and indexes fixed arrays by ZNAXIS while it
+  // moves onto a tile-compressed HDU, before any check of ours could run, so
+  // those keywords are read from the raw header at byte `start` first.
+  void check_compression_keywords(int index, LONGLONG start) const {
+    int status = 0;
+    bool compressed = false;
+    long naxis = -1;
+    std::vector<std::pair<std::string, long>> numbers;  // ZNAXIS*, ZTILE*, ZBITPIX
+    char block[kRecord];
+    // Reading past the end would leave cfitsio's buffers holding a record that is not there.
+    const LONGLONG size = file()->Fptr->logfilesize;
+    for (std::size_t read = 0; read < kHeaderScan; read += kRecord) {
+      if (start + static_cast<LONGLONG>(read + kRecord) > size) return;  // cfitsio reports it
+      if (ffmbyt(file(), start + static_cast<LONGLONG>(read), REPORT_EOF, &status) != 0 ||
+          ffgbyt(file(), kRecord, block, &status) != 0) {
+        cfitsio_error(status);
+        return;  // a short header: cfitsio reports it
+      }
+      for (std::size_t at = 0; at < kRecord; at += 80) {
+        const std::string_view card(block + at, 80);
+        const std::string_view key = trim_right(card.substr(0, 8));
+        if (key == "END") {
+          if (compressed) check_compression_values(index, naxis, numbers);
+          return;
+        }
+        if (card.substr(8, 2) != "= " || !key.starts_with('Z')) continue;
+        std::string_view value = trim(card.substr(10));
+        value = trim(value.substr(0, value.find('/')));
+        if (key == "ZIMAGE") compressed = value == "T";
+        long number = 0;
+        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+        if (error != std::errc{} || end != value.data() + value.size()) continue;
+        if (key == "ZNAXIS") naxis = number;
+        numbers.emplace_back(key, number);
+      }
+    }
+  }
+
+  void check_compression_values(int index, long naxis,
+                                const std::vector<std::pair<std::string, long>>& numbers) const {
+    const auto bad = [&](const std::string& problem) {
+      fail(fmt::format("corrupt compressed image in HDU {} ({})", index, problem));
+    };
+    if (naxis < 1 || naxis > MAX_COMPRESS_DIM) bad(fmt::format("ZNAXIS = {}", naxis));
+    for (const auto& [key, value] : numbers) {
+      const bool tile = key.starts_with("ZTILE");
+      const bool axis = key.starts_with("ZNAXIS") && key != "ZNAXIS";
+      if ((tile && value < 1) || (axis && value < 0)) bad(fmt::format("{} = {}", key, value));
+      if (key == "ZBITPIX" && value != 8 && value != 16 && value != 32 && value != 64 &&
+          value != -32 && value != -64) {
+        bad(fmt::format("ZBITPIX = {}", value));
+      }
+    }
   }
 
   int count_hdus() {

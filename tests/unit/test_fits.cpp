@@ -808,6 +808,25 @@ TEST(FitsBadInput, TruncatedExtensionHeaderAndData) {
   EXPECT_EQ(read_image(unpadded, {.hdu = "1"}).image(99, 99), 2.0f);
 }
 
+// cfitsio divides by ZTILEn while moving onto a compressed HDU (found by the fuzzer).
+TEST(FitsBadInput, CompressedHeaderWithZeroTileIsRefusedBeforeCfitsioSeesIt) {
+  TempDir dir;
+  const auto path = dir / "img.fits.fz";
+  {
+    RawFits raw(path);
+    fits_set_compression_type(raw.file, GZIP_2, &raw.status);
+    raw.image(FLOAT_IMG, {8, 6});
+    std::vector<float> values(48, 1.0f);
+    fits_write_img(raw.file, TFLOAT, 1, 48, values.data(), &raw.status);
+  }
+  std::string bytes = test::read_text(path);
+  const auto at = bytes.find("ZTILE2  =");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 29] = '0';  // the value's last digit (right-justified in column 30)
+  std::ofstream(dir / "zero.fits", std::ios::binary) << bytes;
+  expect_bad_input(dir / "zero.fits", "corrupt compressed image in HDU 1 (ZTILE2 = 0)", {});
+}
+
 TEST(FitsBadInput, MaskAndTableErrors) {
   TempDir dir;
   const auto path = dir / "i.fits";
