@@ -8,6 +8,8 @@
 #include <span>
 #include <vector>
 
+#include "core/plane_allocator.h"
+
 namespace ap {
 
 // Non-owning rectangular window into a plane; rows are `stride` elements apart.
@@ -63,7 +65,7 @@ class Plane {
  private:
   std::size_t width_ = 0;
   std::size_t height_ = 0;
-  std::vector<T> pixels_;
+  std::vector<T, detail::PlaneAllocator<T>> pixels_;
 };
 
 using Image = Plane<float>;

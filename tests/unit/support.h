@@ -34,4 +34,9 @@ inline CommandResult run_ap(const std::string& args) { return run(AP_BINARY, arg
 
 std::string read_text(const std::filesystem::path& path);
 
+// tests/peers/<name>: a peer-tool script, run with /usr/bin/python3.
+inline std::filesystem::path peer_script(const std::string& name) {
+  return std::filesystem::path(AP_TEST_DIR) / "peers" / name;
+}
+
 }  // namespace ap::test

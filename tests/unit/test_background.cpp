@@ -430,9 +430,6 @@ TEST(BackgroundTruth, BadInput) {
 
 // ---- against photutils -----------------------------------------------------
 
-fs::path peer_script() {
-  return fs::path(__FILE__).parent_path().parent_path() / "peers" / "photutils_background.py";
-}
 
 struct PeerCase {
   const char* name;
@@ -467,8 +464,8 @@ TEST_P(BackgroundPeer, MatchesPhotutilsBackground2D) {
   const std::string args = fmt::format(
       "'{}' '{}' '{}' '{}' --box {} {} --filter 3 --pct 25 --sigma 3 --estimator {} "
       "--mask-out '{}'",
-      peer_script().string(), (dir / "in.fits").string(), (dir / "bg.fits").string(),
-      (dir / "rms.fits").string(), r.box.height, r.box.width,
+      test::peer_script("photutils_background.py").string(), (dir / "in.fits").string(),
+      (dir / "bg.fits").string(), (dir / "rms.fits").string(), r.box.height, r.box.width,
       background_estimator_name(c.estimator), (dir / "mask.fits").string());
   const test::CommandResult peer = test::run("/usr/bin/python3", args);
   ASSERT_EQ(peer.exit_code, 0) << peer.err;

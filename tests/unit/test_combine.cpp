@@ -624,8 +624,7 @@ TEST(CombinePeer, MatchesCcdprocCombineWithinOneThousandthAdu) {
   const fs::path ours = dir / "ours.fits", theirs = dir / "ccdproc.fits";
   const auto r = run_ap(fmt::format("combine '{}' '{}'", dir.path().string(), ours.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const fs::path script =
-      fs::path(__FILE__).parent_path().parent_path() / "peers" / "ccdproc_combine.py";
+  const fs::path script = test::peer_script("ccdproc_combine.py");
   std::string args = fmt::format("'{}' '{}'", script.string(), theirs.string());
   for (const fs::path& f : files) args += fmt::format(" '{}'", f.string());
   const auto peer = test::run("/usr/bin/python3", args);
