@@ -9,7 +9,7 @@ packages=(
   libcfitsio-dev wcslib-dev liberfa-dev libastrometry-dev astrometry.net
   astrometry-data-tycho2-10-19-littleendian
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libeigen3-dev
-  libpng-dev libtiff-dev libcurl4-openssl-dev
+  libpng-dev libtiff-dev libcurl4-openssl-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then

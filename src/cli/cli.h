@@ -29,5 +29,6 @@ void add_combine(CLI::App& app);
 void add_read_noise(CLI::App& app);
 void add_gain(CLI::App& app);
 void add_background(CLI::App& app);
+void add_ingest(CLI::App& app);
 
 }  // namespace ap::cli
