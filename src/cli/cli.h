@@ -30,5 +30,6 @@ void add_read_noise(CLI::App& app);
 void add_gain(CLI::App& app);
 void add_background(CLI::App& app);
 void add_ingest(CLI::App& app);
+void add_cosmics(CLI::App& app);
 
 }  // namespace ap::cli
