@@ -183,8 +183,9 @@ class Input {
         value = trim(value.substr(0, value.find('/')));
         if (key == "ZIMAGE") compressed = value == "T";
         long number = 0;
-        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
-        if (error != std::errc{} || end != value.data() + value.size()) continue;
+        const char* last = value.data() + value.size();
+        const auto [end, error] = std::from_chars(value.data(), last, number);
+        if (error != std::errc{} || end != last) continue;
         if (key == "ZNAXIS") naxis = number;
         numbers.emplace_back(key, number);
       }

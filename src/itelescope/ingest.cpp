@@ -122,7 +122,9 @@ class Ingest {
     }
     fs::path out = zip.parent_path();
     for (const auto& part : relative) {
-      if (part == "..") throw input_error(zip.string(), fmt::format("unsafe entry name '{}'", name));
+      if (part == "..") {
+        throw input_error(zip.string(), fmt::format("unsafe entry name '{}'", name));
+      }
       if (part.empty() || part == ".") continue;
       out /= underscore_spaces(part.string());
     }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "pipeline/config.h"
 #include "pipeline/discover.h"
 #include "pipeline/lock.h"
 #include "pipeline/manifest.h"
@@ -113,6 +114,81 @@ TEST(RunLock, SecondRunOnTheSameOutputIsRefused) {
     }
   }
   RunLock again(dir.path());  // released with the first
+}
+
+struct StarsLike {
+  double fwhm = 3.0;
+  int max_stars = 0;
+  bool plots = true;
+  std::string method = "daofind";
+  std::vector<std::string> filters{"Red", "Ha"};
+};
+
+void bind(ConfigSection& s, StarsLike& o) {
+  s.value("search_fwhm", o.fwhm, "detection kernel FWHM, pixels");
+  s.value("max_stars", o.max_stars, "0 = all");
+  s.value("plots", o.plots, "write PNG plots");
+  s.value("method", o.method, "detector");
+  s.value("filters", o.filters, "filters to process");
+}
+
+// Binds the "stars" section of a configuration text; the error text if it fails.
+std::string load(const std::string& text, StarsLike& o) {
+  test::TempDir dir;
+  std::ofstream(dir / "run.yaml") << text;
+  try {
+    const Config config(dir / "run.yaml", {"stars", "calibrate"});
+    ConfigSection s = config.section("stars");
+    bind(s, o);
+    s.reject_unknown();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
+    const std::string what = e.what();
+    return what.substr(what.find("run.yaml: ") + 10);
+  }
+  return {};
+}
+
+TEST(Config, KeysOverrideDefaultsAndTyposAreErrors) {
+  StarsLike o;
+  EXPECT_EQ(load("stars:\n  search_fwhm: 4.5\n  filters: [Ha]\ncalibrate: {}\n", o), "");
+  EXPECT_EQ(o.fwhm, 4.5);
+  EXPECT_EQ(o.filters, std::vector<std::string>{"Ha"});
+  EXPECT_EQ(o.max_stars, 0);  // default kept
+  StarsLike d;
+  EXPECT_EQ(load("", d), "");  // an empty file: all defaults
+  EXPECT_EQ(d.fwhm, 3.0);
+
+  StarsLike e;
+  EXPECT_EQ(load("stars:\n  search_fwhm: 4\n  serch_nsigma: 7\n", e),
+            "line 3: unknown key 'stars.serch_nsigma' (known: search_fwhm, max_stars, plots, "
+            "method, filters)");
+  EXPECT_EQ(load("stras:\n  x: 1\n", e),
+            "line 1: unknown section 'stras' (known: stars, calibrate)");
+  EXPECT_EQ(load("stars:\n  max_stars: many\n", e), "line 2: stars.max_stars must be an integer");
+  EXPECT_EQ(load("stars:\n  plots: [1, 2\n", e).substr(0, 7), "line 3:");  // malformed YAML
+  EXPECT_EQ(load("stars: 5\n", e), "line 1: section 'stars' must be a mapping of keys");
+}
+
+TEST(Config, DumpPrintsDocumentedDefaultsThatReadBack) {
+  StarsLike o;
+  const Config none({}, {"stars"});
+  ConfigSection s = none.section("stars");
+  bind(s, o);
+  const std::string text = s.dump();
+  EXPECT_EQ(text,
+            "stars:\n"
+            "  search_fwhm: 3  # detection kernel FWHM, pixels\n"
+            "  max_stars: 0  # 0 = all\n"
+            "  plots: true  # write PNG plots\n"
+            "  method: daofind  # detector\n"
+            "  filters: [Red, Ha]  # filters to process\n");
+  StarsLike back;
+  back.fwhm = 9;
+  back.filters.clear();
+  EXPECT_EQ(load(text, back), "");
+  EXPECT_EQ(back.fwhm, 3.0);
+  EXPECT_EQ(back.filters, o.filters);
 }
 
 }  // namespace
