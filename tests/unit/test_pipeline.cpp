@@ -1,6 +1,7 @@
 // The run machinery: discovering lights, the incremental manifest, the lock.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -8,6 +9,7 @@
 #include "core/error.h"
 #include "pipeline/config.h"
 #include "pipeline/discover.h"
+#include "pipeline/executor.h"
 #include "pipeline/lock.h"
 #include "pipeline/manifest.h"
 #include "sim/simulate.h"
@@ -189,6 +191,88 @@ TEST(Config, DumpPrintsDocumentedDefaultsThatReadBack) {
   EXPECT_EQ(load(text, back), "");
   EXPECT_EQ(back.fwhm, 3.0);
   EXPECT_EQ(back.filters, o.filters);
+}
+
+// A night in miniature: two frames, each calibrate -> stars, then a stack of both.
+std::vector<Task> night(const fs::path& dir, std::atomic<int>& runs, const std::string& bad = "") {
+  std::vector<Task> tasks;
+  const auto writer = [&runs, bad](fs::path out) {
+    return [&runs, bad, out] {
+      ++runs;
+      if (out.filename() == bad) throw input_error(out.string(), "broken on purpose");
+      std::ofstream(out) << "done";
+    };
+  };
+  for (const std::string frame : {"a", "b"}) {
+    if (!fs::exists(dir / (frame + ".fit"))) touch(dir / (frame + ".fit"), "raw " + frame);
+    const fs::path cal = dir / ("cal-" + frame + ".fits");
+    const fs::path src = dir / ("srclist_" + frame + ".fits");
+    const fs::path raw = dir / (frame + ".fit");
+    tasks.push_back({"calibrate", frame, {"calibrate/" + frame, {raw}, "", {cal}}, writer(cal), {}});
+    tasks.push_back({"stars", frame, {"stars/" + frame, {cal}, "fwhm=3", {src}}, writer(src),
+                     {tasks.size() - 1}});
+  }
+  const fs::path stack = dir / "stack.fits";
+  tasks.push_back({"coadd", "group", {"coadd/group", {dir / "cal-a.fits", dir / "cal-b.fits"}, "",
+                                      {stack}},
+                   writer(stack), {1, 3}});
+  return tasks;
+}
+
+TEST(Executor, RunsInOrderSkipsWhatIsDoneAndIsolatesFailures) {
+  test::TempDir dir;
+  Manifest manifest(dir / ".ap/manifest.json");
+  std::atomic<int> runs{0};
+  auto tasks = night(dir.path(), runs, "srclist_b.fits");
+  auto results = execute(tasks, manifest, {.jobs = 2});
+  EXPECT_EQ(runs, 4);  // the stack never ran
+  EXPECT_EQ(results[0].outcome, Outcome::kOk);
+  EXPECT_EQ(results[1].outcome, Outcome::kOk);
+  EXPECT_EQ(results[2].outcome, Outcome::kOk);
+  EXPECT_EQ(results[3].outcome, Outcome::kFail);
+  EXPECT_NE(results[3].reason.find("broken on purpose"), std::string::npos);
+  EXPECT_EQ(results[4].outcome, Outcome::kBlocked);
+  EXPECT_EQ(results[4].reason, "stars of b did not succeed");
+  const std::string table = summary_table(tasks, results);
+  EXPECT_NE(table.find("3 ok, 0 skipped, 1 failed, 1 blocked"), std::string::npos) << table;
+
+  // Fixed: only the failed step and what depends on it run again.
+  runs = 0;
+  tasks = night(dir.path(), runs);
+  const auto planned = execute(tasks, manifest, {.dry_run = true});
+  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(planned[0].outcome, Outcome::kSkip);
+  EXPECT_EQ(planned[3].outcome, Outcome::kPlanned);
+  EXPECT_EQ(planned[3].reason, "never run");
+  results = execute(tasks, manifest, {.jobs = 2});
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(results[3].outcome, Outcome::kOk);
+  EXPECT_EQ(results[4].outcome, Outcome::kOk);
+
+  // Nothing changed: nothing runs; --force runs everything.
+  runs = 0;
+  results = execute(tasks, manifest, {.jobs = 2});
+  EXPECT_EQ(runs, 0);
+  results = execute(tasks, manifest, {.jobs = 1, .force = true});
+  EXPECT_EQ(runs, 5);
+
+  // A changed raw frame reruns its chain and the stack, not the other frame.
+  runs = 0;
+  fs::last_write_time(dir / "a.fit", fs::last_write_time(dir / "a.fit") + std::chrono::seconds(5));
+  results = execute(tasks, manifest, {.jobs = 2});
+  EXPECT_EQ(runs, 3);  // calibrate a, then stars a and the stack, which read its new output
+  EXPECT_EQ(results[0].outcome, Outcome::kOk);
+  EXPECT_EQ(results[2].outcome, Outcome::kSkip);
+  EXPECT_EQ(results[3].outcome, Outcome::kSkip);
+  EXPECT_EQ(results[4].outcome, Outcome::kOk);
+}
+
+TEST(Executor, DependencyOnALaterTaskIsRefused) {
+  test::TempDir dir;
+  Manifest manifest(dir / ".ap/manifest.json");
+  std::vector<Task> tasks(2);
+  tasks[0].after = {1};
+  EXPECT_THROW(execute(tasks, manifest, {}), Error);
 }
 
 }  // namespace
