@@ -1,14 +1,13 @@
 // FITS writing: HDUs go to a hidden temporary file that commit() renames into place.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <ctime>
 #include <system_error>
 #include <type_traits>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/fits_cfitsio.h"
@@ -250,11 +249,7 @@ FitsWriter::FitsWriter(std::filesystem::path output,
     : output_(std::move(output)), state_(std::make_unique<State>()) {
   state_->output = output_.string();
   check_output(output_, inputs);
-  static std::atomic<unsigned> counter{0};
-  state_->temp = directory_of(output_) /
-                 fmt::format(".{}.tmp-{}-{}", output_.filename().string(), ::getpid(), counter++);
-  std::error_code ec;
-  std::filesystem::remove(state_->temp, ec);  // left by a crashed process with the same pid
+  state_->temp = temporary_path(output_);
   fitsfile* file = nullptr;
   int status = 0;
   fits_create_diskfile(&file, state_->temp.c_str(), &status);

@@ -1,7 +1,6 @@
 #include "itelescope/ingest.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "itelescope/names.h"
@@ -214,8 +214,7 @@ class Ingest {
 
   static void write_entry(zip_t* archive, const fs::path& zip, zip_uint64_t index,
                           const std::string& name, const fs::path& out) {
-    const fs::path temp =
-        out.parent_path() / fmt::format(".{}.ingest-{}", out.filename().string(), ::getpid());
+    const fs::path temp = temporary_path(out);
     try {
       std::ofstream file(temp, std::ios::binary | std::ios::trunc);
       read_entry(archive, zip, index, name, [&](const char* data, std::size_t n) {

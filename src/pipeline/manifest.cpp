@@ -1,12 +1,12 @@
 #include "pipeline/manifest.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <fstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -100,15 +100,7 @@ void Manifest::forget(const std::string& id) {
 void Manifest::save() const {
   std::error_code ec;
   fs::create_directories(file_.parent_path(), ec);
-  const fs::path temp = file_.parent_path() / fmt::format(".{}.tmp-{}", file_.filename().string(),
-                                                          ::getpid());
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << nlohmann::json{{"steps", steps_}}.dump(1) << '\n';
-    if (!out.flush()) throw output_error(file_.string(), "cannot write the run manifest");
-  }
-  fs::rename(temp, file_, ec);
-  if (ec) throw output_error(file_.string(), "cannot write the run manifest: " + ec.message());
+  write_file_atomically(file_, nlohmann::json{{"steps", steps_}}.dump(1) + '\n');
 }
 
 }  // namespace ap::pipeline

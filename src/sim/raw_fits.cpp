@@ -2,10 +2,10 @@
 
 #include <fitsio.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <string>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace ap::sim {
@@ -67,10 +67,8 @@ void write_card(fitsfile* file, const Header::Card& card, int* status) {
 void write_uint16_image(const std::filesystem::path& path, std::span<const std::uint16_t> pixels,
                         std::size_t width, std::size_t height, const Header& header) {
   const std::string output = path.string();
-  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  const auto temp = dir / fmt::format(".{}.tmp-{}", path.filename().string(), ::getpid());
+  const auto temp = temporary_path(path);
   std::error_code ec;
-  std::filesystem::remove(temp, ec);
   try {
     File file(temp, output);
     long axes[2] = {static_cast<long>(width), static_cast<long>(height)};

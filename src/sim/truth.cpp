@@ -1,8 +1,8 @@
 // truth.json: the dataset's parameters, the telescope and detector, the
 // calibration library and every light frame. Pixel positions are FITS 1-based.
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/version.h"
 #include "sim/dataset.h"
@@ -258,16 +258,7 @@ void write_truth(const Dataset& ds, const std::vector<LightSummary>& summaries,
       {"calibration", calibration(ds, cal)},
       {"frames", lights(ds, summaries)},
   };
-  const auto path = ds.path("truth.json");
-  const auto temp = ds.path(".truth.json.tmp");
-  {
-    std::ofstream out(temp);
-    out << truth.dump(1) << '\n';
-    if (!out) throw output_error(path.string(), "cannot write the truth record");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) throw output_error(path.string(), "cannot move the truth record into place");
+  write_file_atomically(ds.path("truth.json"), truth.dump(1) + '\n');
 }
 
 }  // namespace ap::sim

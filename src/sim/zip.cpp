@@ -1,17 +1,15 @@
 #include "sim/zip.h"
 
-#include <fmt/format.h>
-#include <unistd.h>
 #include <zip.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace ap::sim {
 
 void write_zip(const std::filesystem::path& zip, const std::string& name,
                std::span<const std::uint8_t> data, std::int64_t unix_time) {
-  const auto temp =
-      zip.parent_path() / fmt::format(".{}.tmp-{}", zip.filename().string(), ::getpid());
+  const auto temp = temporary_path(zip);
   const auto fail = [&](zip_error_t* error) {
     const std::string reason = zip_error_strerror(error);
     std::error_code ec;

@@ -1,0 +1,42 @@
+#include "core/atomic_file.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace ap {
+
+std::filesystem::path temporary_path(const std::filesystem::path& target) {
+  static std::atomic<unsigned> counter{0};
+  const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  auto temp =
+      dir / fmt::format(".{}.tmp-{}-{}", target.filename().string(), ::getpid(), counter++);
+  std::error_code ec;
+  std::filesystem::remove(temp, ec);
+  return temp;
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  const auto temp = temporary_path(path);
+  std::error_code ec;
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    if (!out.flush()) {
+      out.close();
+      std::filesystem::remove(temp, ec);
+      throw output_error(path.string(), "cannot write the file");
+    }
+  }
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    std::filesystem::remove(temp, ec);
+    throw output_error(path.string(), "cannot move the file into place: " + ec.message());
+  }
+}
+
+}  // namespace ap
