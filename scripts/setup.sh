@@ -16,7 +16,7 @@ if [[ "${1:-}" == "--tests" ]]; then
   packages+=(
     clang-14 libclang-rt-14-dev
     python3-numpy python3-astropy python3-ccdproc python3-photutils python3-sep
-    python3-astroscrappy
+    python3-astroscrappy chromium
   )
 fi
 

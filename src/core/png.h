@@ -1,0 +1,37 @@
+// PNG encoding through libpng, for thumbnails, plots and colour composites.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "core/image.h"
+
+namespace ap {
+
+// Interleaved 8- or 16-bit samples, rows top to bottom, `channels` per pixel
+// (1 grey, 3 RGB, 4 RGBA); 16-bit samples in native byte order.
+struct PngPixels {
+  std::size_t width = 0;
+  std::size_t height = 0;
+  int channels = 1;
+  int bit_depth = 8;
+  std::span<const std::uint8_t> samples;  // 8-bit (bit_depth 8)
+  std::span<const std::uint16_t> samples16;  // or 16-bit (bit_depth 16)
+};
+
+// The PNG file's bytes. Throws ap::Error (kFailed) on a size mismatch.
+std::string encode_png(const PngPixels& pixels);
+
+// Writes the PNG atomically; throws ap::Error (kOutputError).
+void write_png(const std::filesystem::path& path, const PngPixels& pixels);
+
+// An 8-bit grey preview of `image`: asinh stretch between the 25th and
+// 99.5th percentiles of its finite pixels, FITS row order turned so that
+// north-up data looks as ds9 shows it (row 0 at the bottom), reduced by
+// block averaging to at most `max_side` pixels on its longer side.
+std::string preview_png(const Image& image, std::size_t max_side = 256);
+
+}  // namespace ap
