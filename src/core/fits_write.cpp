@@ -2,7 +2,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
+#include <optional>
 #include <ctime>
 #include <system_error>
 #include <type_traits>
@@ -11,7 +14,12 @@
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/fits_cfitsio.h"
+#include "core/parallel.h"
 #include "core/version.h"
+
+extern "C" {
+#include <fitsio2.h>  // ffpbyt: raw bytes of a data unit (not in fitsio.h)
+}
 
 namespace ap {
 namespace {
@@ -158,6 +166,41 @@ ColumnFormat column_format(const Column& column) {
       column.data);
 }
 
+// The FITS data sum (a 32-bit ones' complement sum of the big-endian words):
+// a plain 64-bit sum of the words folded with end-around carry, which equals
+// the word-by-word ones' complement sum and can be split across threads.
+std::uint32_t fold(std::uint64_t sum) {
+  while (sum >> 32) sum = (sum & 0xFFFFFFFFULL) + (sum >> 32);
+  return static_cast<std::uint32_t>(sum);
+}
+
+// Stores `v` big-endian at `out`.
+template <typename Stored>
+void put_big_endian(Stored v, std::uint8_t* out) {
+  if constexpr (sizeof(Stored) == 1) {
+    *out = v;
+  } else {
+    using Bits = std::conditional_t<sizeof(Stored) == 4, std::uint32_t, std::uint64_t>;
+    Bits bits = std::bit_cast<Bits>(v);
+    if constexpr (std::endian::native == std::endian::little) {
+      bits = sizeof(Bits) == 4 ? __builtin_bswap32(static_cast<std::uint32_t>(bits))
+                               : __builtin_bswap64(bits);
+    }
+    std::memcpy(out, &bits, sizeof bits);
+  }
+}
+
+std::uint64_t sum_words(const std::uint8_t* bytes, std::size_t n) {  // n: a multiple of 4
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < n; i += 4) {
+    std::uint32_t word;
+    std::memcpy(&word, bytes + i, 4);
+    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap32(word);
+    sum += word;
+  }
+  return sum;
+}
+
 }  // namespace
 
 struct FitsWriter::State {
@@ -166,6 +209,7 @@ struct FitsWriter::State {
   std::string output;  // for messages
   int hdus = 0;
   bool committed = false;
+  std::optional<std::uint32_t> written_sum;  // data sum of the current HDU, from write_data
 
   ~State() {
     file.reset();
@@ -189,12 +233,18 @@ struct FitsWriter::State {
     fits_update_key_str(f, "CHECKSUM", "0000000000000000", "HDU checksum", &status);
     fits_update_key_str(f, "DATASUM", "0", "data unit checksum", &status);
     fits_set_hdustruc(f, &status);
-    unsigned long data_sum = 0;
+    unsigned long data_sum = written_sum.value_or(0);
     unsigned long hdu_sum = 0;
-    fits_get_chksum(f, &data_sum, &hdu_sum, &status);
+    if (!written_sum) fits_get_chksum(f, &data_sum, &hdu_sum, &status);  // reads the data back
     fits_modify_key_str(f, "DATASUM", std::to_string(data_sum).c_str(), "&", &status);
     fits_set_hdustruc(f, &status);
-    fits_get_chksum(f, &data_sum, &hdu_sum, &status);
+    // The HDU sum: the header records summed onto the data sum.
+    LONGLONG head = 0, start = 0, end = 0;
+    fits_get_hduaddrll(f, &head, &start, &end, &status);
+    hdu_sum = data_sum;
+    ffmbyt(f, head, REPORT_EOF, &status);
+    ffcsum(f, static_cast<long>((start - head) / 2880), &hdu_sum, &status);
+    written_sum.reset();
     char ascii[17] = {};
     fits_encode_chksum(hdu_sum, 1, ascii);
     fits_modify_key_str(f, "CHECKSUM", ascii, "&", &status);
@@ -234,14 +284,47 @@ struct FitsWriter::State {
     check(status, "cannot create an image HDU");
   }
 
-  void write_pixels(int datatype, const void* data, std::size_t count) {
+  // Writes the data unit directly: pixels converted to `Stored` big-endian in
+  // parallel, in chunks, with the data sum computed on the way, so that
+  // finish_hdu() need not read the data back as fits_get_chksum would.
+  template <typename Stored, typename Source>
+  void write_data(const Source* data, std::size_t count) {
     if (count == 0) return;
+    fitsfile* f = file.get();
     int status = 0;
-    // cfitsio copies before byte-swapping: the caller's pixels are not modified.
-    fits_write_img(file.get(), datatype, 1, static_cast<LONGLONG>(count), const_cast<void*>(data),
-                   &status);
-    check(status, "cannot write image data");
+    fits_set_hdustruc(f, &status);  // defines where the data unit starts
+    LONGLONG head = 0, start = 0, end = 0;
+    fits_get_hduaddrll(f, &head, &start, &end, &status);
+    ffmbyt(f, start, IGNORE_EOF, &status);
+    check(status, "cannot position on the data unit");
+    constexpr std::size_t kChunk = std::size_t{1} << 21;  // values per chunk: a multiple of 4
+    std::vector<std::uint8_t> buffer(std::min(count, kChunk) * sizeof(Stored) + 3);
+    std::uint64_t sum = 0;
+    for (std::size_t first = 0; first < count; first += kChunk) {
+      const std::size_t n = std::min(kChunk, count - first);
+      const std::size_t bytes = n * sizeof(Stored);
+      std::fill(buffer.begin() + static_cast<std::ptrdiff_t>(bytes), buffer.end(), 0);
+      constexpr std::size_t kBlock = 1 << 14;  // values per task: a multiple of 4
+      const std::size_t blocks = (n + kBlock - 1) / kBlock;
+      std::vector<std::uint64_t> sums(blocks, 0);
+      parallel_for(0, blocks, [&](std::size_t b0, std::size_t b1) {
+        for (std::size_t b = b0; b < b1; ++b) {
+          const std::size_t i0 = b * kBlock, i1 = std::min(n, i0 + kBlock);
+          std::uint8_t* out = buffer.data() + i0 * sizeof(Stored);
+          for (std::size_t i = i0; i < i1; ++i) {
+            put_big_endian(static_cast<Stored>(data[first + i]), out + (i - i0) * sizeof(Stored));
+          }
+          // The last block of the last chunk rounds up over the zeroed tail.
+          sums[b] = sum_words(out, ((i1 - i0) * sizeof(Stored) + 3) / 4 * 4);
+        }
+      });
+      for (const std::uint64_t s : sums) sum += s;
+      ffpbyt(f, static_cast<LONGLONG>(bytes), buffer.data(), &status);
+      check(status, "cannot write image data");
+    }
+    written_sum = fold(sum);
   }
+
 };
 
 FitsWriter::FitsWriter(std::filesystem::path output,
@@ -265,14 +348,18 @@ void FitsWriter::add_image(const Image& image, const Header& header, std::string
   state_->create_image(type == PixelType::kFloat64 ? DOUBLE_IMG : FLOAT_IMG, image.width(),
                        image.height());
   state_->write_header(header, extname);
-  state_->write_pixels(TFLOAT, image.data(), image.size());
+  if (type == PixelType::kFloat64) {
+    state_->write_data<double>(image.data(), image.size());
+  } else {
+    state_->write_data<float>(image.data(), image.size());
+  }
 }
 
 void FitsWriter::add_mask(const Mask& mask, const Header& header, std::string_view extname) {
   state_->start_hdu();
   state_->create_image(BYTE_IMG, mask.width(), mask.height());
   state_->write_header(header, extname);
-  state_->write_pixels(TBYTE, mask.data(), mask.size());
+  state_->write_data<std::uint8_t>(mask.data(), mask.size());
 }
 
 void FitsWriter::add_empty(const Header& header) {

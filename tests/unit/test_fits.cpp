@@ -629,6 +629,42 @@ TEST(FitsWrite, ChecksumsOnEveryHduAreValid) {
   EXPECT_NE(raw_card(path, 2, "DATASUM"), "");
 }
 
+// Data units are converted and summed in parallel chunks of 2^21 values: sizes
+// across chunk boundaries and masks whose size is not a multiple of 4 bytes.
+TEST(FitsWrite, LargeAndOddSizedDataUnitsKeepValuesAndChecksums) {
+  TempDir dir;
+  const auto path = dir / "big.fits";
+  Image big(3001, 1500);  // 4.5 M values: three chunks, the last partial
+  for (std::size_t i = 0; i < big.size(); ++i) big.data()[i] = static_cast<float>(i) * 0.37f - 1e5f;
+  Mask odd(1001, 3);
+  for (std::size_t i = 0; i < odd.size(); ++i) odd.data()[i] = static_cast<std::uint8_t>(i * 7);
+  FitsWriter w(path);
+  w.add_image(big, {});
+  w.add_mask(odd, {});
+  w.add_image(big, {}, "DOUBLE", PixelType::kFloat64);
+  w.commit();
+  fitsfile* f = nullptr;
+  int status = 0;
+  fits_open_diskfile(&f, path.c_str(), READONLY, &status);
+  for (int hdu = 1; hdu <= 3; ++hdu) {
+    int data_ok = 0, header_ok = 0;
+    fits_movabs_hdu(f, hdu, nullptr, &status);
+    fits_verify_chksum(f, &data_ok, &header_ok, &status);
+    EXPECT_EQ(data_ok, 1) << hdu;
+    EXPECT_EQ(header_ok, 1) << hdu;
+  }
+  fits_close_file(f, &status);
+  EXPECT_EQ(status, 0);
+  const Image back = read_image(path).image;
+  EXPECT_TRUE(std::equal(back.pixels().begin(), back.pixels().end(), big.pixels().begin()));
+  const Mask mask = read_mask(path, "1");
+  EXPECT_TRUE(std::equal(mask.pixels().begin(), mask.pixels().end(), odd.pixels().begin()));
+  const auto list = read_hdu_list(path);
+  EXPECT_EQ(list[2].bitpix, -64);
+  const Image twice = read_image(path, {.hdu = "DOUBLE"}).image;
+  EXPECT_TRUE(std::equal(twice.pixels().begin(), twice.pixels().end(), big.pixels().begin()));
+}
+
 TEST(FitsWrite, CopiedHeaderLosesScalingForFloatData) {
   TempDir dir;
   const auto in = dir / "raw.fits";
