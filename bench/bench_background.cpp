@@ -59,30 +59,20 @@ const ap::Image& frame() {
 }
 
 std::string frame_file() {
-  static const std::string path = [] {
-    const auto file = ap::bench::scratch_dir() / "background_4008x2672.fits";
-    ap::write_image(file, frame(), {});
-    return file.string();
-  }();
+  static const std::string path = ap::bench::scratch_image("background_4008x2672.fits", frame());
   return path;
 }
 
-void background(benchmark::State& state, int threads) {
+void background(benchmark::State& state) {
   const ap::Image& image = frame();
-  ap::set_threads(threads);
   for (auto _ : state) {
     benchmark::DoNotOptimize(ap::measure_background(image, ap::BackgroundOptions{}));
   }
-  ap::set_threads(0);
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(image.size()));
 }
 
 void register_all() {
-  benchmark::RegisterBenchmark("background/ap", [](benchmark::State& s) { background(s, 0); })
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("background_1thread/ap",
-                               [](benchmark::State& s) { background(s, 1); })
-      ->Unit(benchmark::kMillisecond);
+  for (auto* b : ap::bench::register_ap("background", background)) b->Unit(benchmark::kMillisecond);
   const auto args = [] {
     const ap::BoxSize box = ap::background_box_size(kWidth, kHeight, ap::BackgroundOptions{});
     return fmt::format("'{}' {} {}", frame_file(), box.height, box.width);

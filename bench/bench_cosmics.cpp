@@ -68,27 +68,21 @@ const ap::Image& frame() {
 }
 
 std::string frame_file() {
-  static const std::string path = [] {
-    const auto file = ap::bench::scratch_dir() / "cosmics_4008x2672.fits";
-    ap::write_image(file, frame(), {});
-    return file.string();
-  }();
+  static const std::string path = ap::bench::scratch_image("cosmics_4008x2672.fits", frame());
   return path;
 }
 
-void cosmics(benchmark::State& state, int threads) {
+void cosmics(benchmark::State& state) {
   const ap::Image& image = frame();
   ap::LaCosmicOptions o;
   o.gain = kGain;
   o.readnoise = kReadNoise;
   o.niter = 4;
-  ap::set_threads(threads);
   ap::LaCosmicResult r;
   for (auto _ : state) {
     r = ap::detect_cosmics(image, o);
     benchmark::DoNotOptimize(r.ncr);
   }
-  ap::set_threads(0);
   state.counters["ncr"] = static_cast<double>(r.ncr);
   state.counters["iterations"] = r.iterations_run;
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(image.size()));
@@ -97,12 +91,9 @@ void cosmics(benchmark::State& state, int threads) {
 void register_all() {
   // MinTime: the first run (page faults of fresh buffers, thread start) is a
   // trial; the reported batch follows it.
-  benchmark::RegisterBenchmark("cosmics/ap", [](benchmark::State& s) { cosmics(s, 0); })
-      ->Unit(benchmark::kMillisecond)
-      ->MinTime(2.0);
-  benchmark::RegisterBenchmark("cosmics_1thread/ap", [](benchmark::State& s) { cosmics(s, 1); })
-      ->Unit(benchmark::kMillisecond)
-      ->MinTime(2.0);
+  for (auto* b : ap::bench::register_ap("cosmics", cosmics)) {
+    b->Unit(benchmark::kMillisecond)->MinTime(2.0);
+  }
   ap::bench::register_peer("cosmics", "astroscrappy", "astroscrappy_cosmics.py", [] {
     return fmt::format("'{}' {} {} 4", frame_file(), kGain, kReadNoise);
   });

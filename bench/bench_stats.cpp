@@ -69,13 +69,10 @@ std::string sky_file() {
   return path;
 }
 
-// Runs the statistic with `threads` threads (0: the default).
 template <class F>
-void run(benchmark::State& state, int threads, F statistic) {
+void run(benchmark::State& state, F statistic) {
   const std::vector<float>& pixels = sky();
-  ap::set_threads(threads);
   for (auto _ : state) benchmark::DoNotOptimize(statistic(pixels));
-  ap::set_threads(0);
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(pixels.size()));
 }
 
@@ -94,16 +91,10 @@ void register_all() {
                {"stats_sigclip", clipped_mean_of, "astropy", "sigclip"}};
   for (const auto& c : cases) {
     const auto statistic = c.statistic;
-    benchmark::RegisterBenchmark((std::string(c.name) + "/ap").c_str(),
-                                 [statistic](benchmark::State& s) { run(s, 0, statistic); })
-        ->MeasureProcessCPUTime()
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((std::string(c.name) + "_1thread/ap").c_str(),
-                                 [statistic](benchmark::State& s) { run(s, 1, statistic); })
-        ->MeasureProcessCPUTime()
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    const auto timed = [statistic](benchmark::State& s) { run(s, statistic); };
+    for (auto* b : ap::bench::register_ap(c.name, timed)) {
+      b->MeasureProcessCPUTime()->UseRealTime()->Unit(benchmark::kMillisecond);
+    }
     const std::string operation = c.operation;
     ap::bench::register_peer(c.name, c.peer, "stats.py",
                              [operation] { return fmt::format("'{}' {}", sky_file(), operation); });

@@ -12,6 +12,9 @@
 
 #include <fmt/format.h>
 
+#include "core/fits.h"
+#include "core/parallel.h"
+
 namespace ap::bench {
 namespace {
 
@@ -91,6 +94,25 @@ const std::filesystem::path& scratch_dir() {
     return d;
   }();
   return dir;
+}
+
+std::array<benchmark::internal::Benchmark*, 2> register_ap(
+    const std::string& name, const std::function<void(benchmark::State&)>& body) {
+  const auto with_threads = [body](int threads) {
+    return [body, threads](benchmark::State& state) {
+      set_threads(threads);
+      body(state);
+      set_threads(0);
+    };
+  };
+  return {benchmark::RegisterBenchmark((name + "/ap").c_str(), with_threads(0)),
+          benchmark::RegisterBenchmark((name + "_1thread/ap").c_str(), with_threads(1))};
+}
+
+std::string scratch_image(const std::string& name, const Image& image) {
+  const auto file = scratch_dir() / name;
+  write_image(file, image, {});
+  return file.string();
 }
 
 }  // namespace ap::bench

@@ -8,9 +8,14 @@
 // records. A peer that is not installed is reported as missing, not timed.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
+#include <array>
 #include <filesystem>
 #include <functional>
 #include <string>
+
+#include "core/image.h"
 
 namespace ap::bench {
 
@@ -22,7 +27,16 @@ double run_peer(const std::string& script, const std::string& args);
 void register_peer(const std::string& name, const std::string& peer, const std::string& script,
                    std::function<std::string()> args);
 
+// Registers "<name>/ap" on ap's default threads and "<name>_1thread/ap" on
+// one thread, both running `body` (the timed loop); returns both so that the
+// caller can set units and times.
+std::array<benchmark::internal::Benchmark*, 2> register_ap(
+    const std::string& name, const std::function<void(benchmark::State&)>& body);
+
 // A scratch directory for benchmark inputs, removed at exit.
 const std::filesystem::path& scratch_dir();
+
+// Writes `image` as float32 FITS under scratch_dir() for a peer to read; the path.
+std::string scratch_image(const std::string& name, const Image& image);
 
 }  // namespace ap::bench
