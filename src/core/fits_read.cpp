@@ -134,7 +134,7 @@ class Input {
     if (index == current) {  // the next HDU: its header has not been seen yet
       LONGLONG header_start = 0, data_start = 0, data_end = 0;
       fits_get_hduaddrll(file(), &header_start, &data_start, &data_end, &status);
-      if (status == 0) check_compression_keywords(index, data_end);
+      if (status == 0) check_raw_header(index, data_end);
       status = 0;
     }
     if (fits_movabs_hdu(file(), index + 1, nullptr, &status) != 0) {
@@ -153,10 +153,14 @@ class Input {
     return true;
   }
 
-  // cfitsio divides by ZTILEn and indexes fixed arrays by ZNAXIS while it
-  // moves onto a tile-compressed HDU, before any check of ours could run, so
-  // those keywords are read from the raw header at byte `start` first.
-  void check_compression_keywords(int index, LONGLONG start) const {
+  // cfitsio parses an extension's table and compression keywords while it
+  // moves onto it, before any check of ours could run, and some malformed
+  // values crash it: it divides by ZTILEn, indexes fixed arrays by ZNAXIS,
+  // and copies a value written right after '=' (no space, so 71 characters)
+  // into a 70-character buffer. So the raw header at byte `start` is checked
+  // first: T* and Z* cards must be printable ASCII with "= " as the FITS
+  // standard writes it, and the compression keywords must make sense.
+  void check_raw_header(int index, LONGLONG start) const {
     int status = 0;
     bool compressed = false;
     long naxis = -1;
@@ -177,6 +181,13 @@ class Input {
         if (key == "END") {
           if (compressed) check_compression_values(index, naxis, numbers);
           return;
+        }
+        if (!key.starts_with('T') && !key.starts_with('Z')) continue;
+        const bool printable = std::all_of(card.begin(), card.end(),
+                                           [](char c) { return c >= ' ' && c <= '~'; });
+        if (!printable || (card[8] == '=' && card[9] != ' ')) {
+          fail(fmt::format("corrupt header in HDU {} (card {} is not a valid FITS card)", index,
+                           (read + at) / 80 + 1));
         }
         if (card.substr(8, 2) != "= " || !key.starts_with('Z')) continue;
         std::string_view value = trim(card.substr(10));

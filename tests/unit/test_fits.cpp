@@ -857,6 +857,27 @@ TEST(FitsBadInput, CompressedHeaderWithZeroTileIsRefusedBeforeCfitsioSeesIt) {
   expect_bad_input(dir / "zero.fits", "corrupt compressed image in HDU 1 (ZTILE2 = 0)", {});
 }
 
+// cfitsio copies a value written right after '=' (71 characters) into a
+// 70-character buffer while it opens a table (found by the fuzzer).
+TEST(FitsBadInput, TableCardWithoutTheValueSpaceIsRefusedBeforeCfitsioSeesIt) {
+  TempDir dir;
+  const auto path = dir / "t.fits";
+  Table t;
+  t.columns.push_back({"X", "", std::vector<double>{1.0, 2.0}});
+  FitsWriter w(path);
+  w.add_table(t, {}, "T");
+  w.commit();
+  std::string bytes = test::read_text(path);
+  const auto at = bytes.find("TTYPE1  = ");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 80, "TTYPE1  =" + std::string(71, 'x'));
+  std::ofstream(dir / "bad.fits", std::ios::binary) << bytes;
+  const Error e = error_of([&] { read_hdu_list(dir / "bad.fits"); });
+  EXPECT_EQ(e.code(), ExitCode::kBadInput);
+  EXPECT_NE(std::string(e.what()).find("corrupt header in HDU 1 (card "), std::string::npos)
+      << e.what();
+}
+
 TEST(FitsBadInput, MaskAndTableErrors) {
   TempDir dir;
   const auto path = dir / "i.fits";
