@@ -29,25 +29,6 @@ struct BackgroundArgs {
   BackgroundOptions options;
 };
 
-// The keywords this stage owns, shared by all its outputs.
-void add_keywords(Header& h, const BackgroundResult& r, const BackgroundOptions& o) {
-  h.set("BG_MED", r.median, "[adu] median of the background mesh");
-  h.set("BG_RMS", r.rms_median, "[adu] median of the background RMS mesh");
-  h.set("BG_EST", background_estimator_name(o.estimator), "Background box estimator");
-  h.set("BG_BOXW", static_cast<std::int64_t>(r.box.width), "[pix] background box width");
-  h.set("BG_BOXH", static_cast<std::int64_t>(r.box.height), "[pix] background box height");
-  h.set("BG_NBX", static_cast<std::int64_t>(r.nboxes_x), "Background boxes along x");
-  h.set("BG_NBY", static_cast<std::int64_t>(r.nboxes_y), "Background boxes along y");
-  h.set("BG_NEXCL", static_cast<std::int64_t>(r.excluded_boxes),
-        "Boxes excluded and interpolated");
-  h.set("BG_FILT", static_cast<std::int64_t>(o.filter_width), "[boxes] mesh median filter size");
-  h.set("BG_SRCMK", o.mask_sources, "Sources masked before the box statistics");
-  h.set("BG_NSRC", static_cast<std::int64_t>(r.sources.segments), "Segments in the source mask");
-  h.set("BG_MSKPC",
-        100.0 * static_cast<double>(r.sources.masked) / static_cast<double>(r.background.size()),
-        "[%] pixels in the source mask");
-}
-
 void write(FitsWriter& writer, const Image& image, Header header, std::string_view imagetyp) {
   if (!imagetyp.empty()) header.set("IMAGETYP", std::string(imagetyp), "Type of image");
   stamp(header, "background", arguments());
@@ -78,7 +59,7 @@ void run_background(BackgroundArgs& a) {
   log->info("background median {:.3f}, RMS median {:.3f}", r.median, r.rms_median);
 
   Header header = in.header();
-  add_keywords(header, r, a.options);
+  add_background_keywords(header, r, a.options);
   write(bg_writer, r.background, header, "Background Sky");
   if (rms_writer) write(*rms_writer, r.rms, header, "Background RMS");
   if (sub_writer) {

@@ -77,6 +77,7 @@ int run(int argc, char** argv) {
   add_gain(app);
   add_background(app);
   add_ingest(app);
+  add_run(app);
   add_cosmics(app);
 
   std::vector<std::string> args = effective_args(argc, argv, app);

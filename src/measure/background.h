@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "core/header.h"
 #include "core/image.h"
 
 namespace ap {
@@ -110,5 +111,11 @@ struct BackgroundResult {
 // excluded.
 BackgroundResult measure_background(const Image& image, const BackgroundOptions& options,
                                     const Mask* bad = nullptr);
+
+// The keywords the stage owns: BG_MED, BG_RMS (medians of the meshes),
+// BG_EST, BG_BOXW, BG_BOXH, BG_NBX, BG_NBY, BG_NEXCL, BG_FILT, BG_SRCMK,
+// BG_NSRC, BG_MSKPC.
+void add_background_keywords(Header& header, const BackgroundResult& result,
+                             const BackgroundOptions& options);
 
 }  // namespace ap

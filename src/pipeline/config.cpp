@@ -13,6 +13,7 @@ template <typename T>
 const char* type_name() {
   if constexpr (std::is_same_v<T, double>) return "a number";
   if constexpr (std::is_same_v<T, int>) return "an integer";
+  if constexpr (std::is_same_v<T, std::size_t>) return "a non-negative integer";
   if constexpr (std::is_same_v<T, bool>) return "true or false";
   if constexpr (std::is_same_v<T, std::string>) return "a string";
   return "a list of strings";
@@ -58,6 +59,9 @@ void ConfigSection::value(const std::string& key, double& v, const std::string& 
   read(key, v, doc);
 }
 void ConfigSection::value(const std::string& key, int& v, const std::string& doc) {
+  read(key, v, doc);
+}
+void ConfigSection::value(const std::string& key, std::size_t& v, const std::string& doc) {
   read(key, v, doc);
 }
 void ConfigSection::value(const std::string& key, bool& v, const std::string& doc) {

@@ -33,6 +33,7 @@ class ConfigSection {
   // key) and records it with its documentation for printing.
   void value(const std::string& key, double& value, const std::string& doc);
   void value(const std::string& key, int& value, const std::string& doc);
+  void value(const std::string& key, std::size_t& value, const std::string& doc);
   void value(const std::string& key, bool& value, const std::string& doc);
   void value(const std::string& key, std::string& value, const std::string& doc);
   void value(const std::string& key, std::vector<std::string>& value, const std::string& doc);

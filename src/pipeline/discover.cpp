@@ -15,8 +15,16 @@ namespace ap::pipeline {
 namespace fs = std::filesystem;
 namespace {
 
+// An unreadable file named as a light stays a light: its first step then
+// fails with the reason, and the rest of the night goes on.
 bool is_light(const fs::path& path) {
-  const auto hdus = read_hdu_list(path);
+  std::vector<HduInfo> hdus;
+  try {
+    hdus = read_hdu_list(path);
+  } catch (const Error& e) {
+    logger("run")->warn("{}", e.what());
+    return true;
+  }
   const auto type = hdus.front().header.get_string("IMAGETYP");
   if (!type) return true;
   std::string t = *type;

@@ -2,7 +2,8 @@
 //
 // A file is a raw light when its name follows iTelescope's raw light pattern
 // (itelescope/names.h) and its primary header says IMAGETYP 'Light Frame'
-// (MaxIm DL) or 'LIGHT'; a missing IMAGETYP is accepted on the name alone.
+// (MaxIm DL) or 'LIGHT'; a missing IMAGETYP, or a file whose header cannot
+// be read, is accepted on the name alone (its first step will fail and say why).
 // Frames are grouped by target, telescope, filter and night, the unit that
 // quality grading and stacking work on.
 #pragma once

@@ -1,0 +1,45 @@
+#include "pipeline/plan.h"
+
+#include "core/error.h"
+
+namespace ap::pipeline {
+namespace fs = std::filesystem;
+
+Plan::Plan(fs::path out_dir, const Discovery& discovery) : out_dir_(std::move(out_dir)) {
+  for (const FrameGroup& g : discovery.groups) {
+    for (const RawLight& raw : g.frames) frames_.push_back({raw, g.key(), raw.path, std::nullopt});
+  }
+}
+
+fs::path Plan::output(const PlannedFrame& frame, const std::string& folder,
+                      const std::string& prefix, const std::string& suffix) const {
+  return out_dir_ / folder / (prefix + frame.raw.path.stem().string() + suffix);
+}
+
+std::size_t Plan::add_frame_task(PlannedFrame& frame, const std::string& stage,
+                                 const std::string& parameters, std::vector<fs::path> outputs,
+                                 std::function<void(const fs::path& input)> run,
+                                 bool replaces_current) {
+  Task task;
+  task.stage = stage;
+  task.subject = frame.raw.path.filename().string();
+  task.step = {stage + "/" + task.subject, {frame.current}, parameters, std::move(outputs)};
+  if (frame.writer) task.after.push_back(*frame.writer);
+  task.run = [run = std::move(run), input = frame.current, outputs = task.step.outputs] {
+    for (const fs::path& output : outputs) {  // folders appear when something goes in them
+      std::error_code ec;
+      fs::create_directories(output.parent_path(), ec);
+      if (ec) throw output_error(output.string(), "cannot create its directory: " + ec.message());
+    }
+    run(input);
+  };
+  const std::size_t index = tasks_.size();
+  if (replaces_current) {
+    frame.current = task.step.outputs.front();
+    frame.writer = index;
+  }
+  tasks_.push_back(std::move(task));
+  return index;
+}
+
+}  // namespace ap::pipeline

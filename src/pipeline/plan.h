@@ -1,0 +1,79 @@
+// How `ap run` turns a night into tasks.
+//
+// Each stage (pipeline/stage_*.cpp) binds its configuration section and adds
+// tasks to a Plan. A frame carries its "current" image: the raw file at
+// first, then whatever the last frame stage wrote (cal-*.fits after
+// calibration, the sky-subtracted image after the sky step), together with
+// the task that writes it, so the next stage depends on exactly that task.
+// Stages run in the order of the stage list; a stage left out of the list
+// (`--stages`) adds nothing and the next stage reads the current image as it is.
+//
+// Output tree under the output directory, with the original's prefixes:
+//   Calibrated/  cal-<stem>.fits, skysub-<stem>.fits, skybg-<stem>.fits
+//   SourceLists/ srclist_<stem>.fits      Navigated/ nav_<stem>.fits
+//   MetaData/    qual_<stem>.yaml         Stacks/, Colour/, report/
+//   .ap/         manifest.json, lock
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/config.h"
+#include "pipeline/discover.h"
+#include "pipeline/executor.h"
+
+namespace ap::pipeline {
+
+struct PlannedFrame {
+  RawLight raw;
+  std::string group;                  // FrameGroup::key()
+  std::filesystem::path current;      // the image the next frame stage reads
+  std::optional<std::size_t> writer;  // task writing `current`; none for the raw file
+};
+
+class Plan {
+ public:
+  Plan(std::filesystem::path out_dir, const Discovery& discovery);
+
+  const std::filesystem::path& out_dir() const { return out_dir_; }
+  std::vector<PlannedFrame>& frames() { return frames_; }
+  std::vector<Task>& tasks() { return tasks_; }
+
+  // <out>/<folder>/<prefix><stem of the raw file><suffix>; tasks create the
+  // folders of their outputs when they run.
+  std::filesystem::path output(const PlannedFrame& frame, const std::string& folder,
+                               const std::string& prefix, const std::string& suffix) const;
+
+  // Adds a task reading the frame's current image (plus `extra_inputs`) and
+  // writing `outputs`; with `replaces_current`, outputs[0] becomes the
+  // frame's current image. Returns the task's index.
+  std::size_t add_frame_task(PlannedFrame& frame, const std::string& stage,
+                             const std::string& parameters,
+                             std::vector<std::filesystem::path> outputs,
+                             std::function<void(const std::filesystem::path& input)> run,
+                             bool replaces_current);
+
+ private:
+  std::filesystem::path out_dir_;
+  std::vector<PlannedFrame> frames_;
+  std::vector<Task> tasks_;
+};
+
+// One stage of ap run.
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual const char* name() const = 0;
+  // Binds the stage's parameters to its configuration section.
+  virtual void bind(ConfigSection& section) = 0;
+  // Adds the stage's tasks; `parameters` is the section as bound (for fingerprints).
+  virtual void plan(Plan& plan, const std::string& parameters) = 0;
+};
+
+// Every stage, in pipeline order.
+std::vector<std::unique_ptr<Stage>> all_stages();
+
+}  // namespace ap::pipeline

@@ -1,0 +1,166 @@
+#include "pipeline/run.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.h"
+#include "core/fits.h"
+#include "core/log.h"
+#include "core/png.h"
+#include "pipeline/discover.h"
+#include "pipeline/lock.h"
+#include "pipeline/manifest.h"
+#include "pipeline/plan.h"
+#include "pipeline/report.h"
+
+namespace ap::pipeline {
+namespace fs = std::filesystem;
+namespace {
+
+struct RunSection {
+  std::string data = "data";
+  std::string out = "out";
+  std::vector<std::string> stages;
+  int jobs = 1;
+};
+
+void bind(ConfigSection& s, RunSection& r) {
+  s.value("data", r.data, "directory searched recursively for raw light frames");
+  s.value("out", r.out, "output directory (Calibrated/, SourceLists/, ..., report/)");
+  s.value("stages", r.stages, "stages to run, in pipeline order (all enabled ones when empty)");
+  s.value("jobs", r.jobs, "frames processed at once");
+}
+
+std::vector<std::string> section_names(const std::vector<std::unique_ptr<Stage>>& stages) {
+  std::vector<std::string> names{"run"};
+  for (const auto& s : stages) names.emplace_back(s->name());
+  return names;
+}
+
+// The report: per group its frames with status and a preview of the last
+// image each one reached.
+void write_night_report(const fs::path& dir, std::vector<PlannedFrame>& frames,
+                        const std::vector<Task>& tasks, const std::vector<TaskResult>& results) {
+  NightReport report;
+  report.title = "ap run: night report";
+  std::map<std::string, ReportGroup> groups;
+  for (const PlannedFrame& f : frames) {
+    ReportGroup& g = groups[f.group];
+    g.key = f.group;
+    ReportFrame rf;
+    rf.name = f.raw.path.filename().string();
+    rf.status = "OK";
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      if (tasks[i].subject != rf.name) continue;
+      const Outcome o = results[i].outcome;
+      if (o == Outcome::kFail || o == Outcome::kBlocked) {
+        rf.status = outcome_name(o);
+        rf.flags.push_back(fmt::format("{}: {}", tasks[i].stage, results[i].reason));
+      }
+    }
+    try {
+      rf.thumbnail_png = preview_png(read_image(f.current).image, 192);
+      rf.metrics.emplace_back("image", f.current.filename().string());
+    } catch (const Error& e) {
+      rf.flags.emplace_back(e.what());
+    }
+    g.frames.push_back(std::move(rf));
+  }
+  for (auto& [key, g] : groups) report.groups.push_back(std::move(g));
+  std::map<std::string, double> seconds;
+  std::vector<std::string> order;
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (!seconds.contains(tasks[i].stage)) order.push_back(tasks[i].stage);
+    seconds[tasks[i].stage] += results[i].seconds;
+  }
+  for (const auto& stage : order) report.stage_seconds.emplace_back(stage, seconds[stage]);
+  report.summary = summary_table(tasks, results);
+  write_report(dir, report);
+}
+
+}  // namespace
+
+bool RunSummary::failed() const {
+  return std::any_of(results.begin(), results.end(), [](const TaskResult& r) {
+    return r.outcome == Outcome::kFail || r.outcome == Outcome::kBlocked;
+  });
+}
+
+std::string default_config() {
+  auto stages = all_stages();
+  const Config none({}, section_names(stages));
+  RunSection run;
+  ConfigSection rs = none.section("run");
+  bind(rs, run);
+  std::string out = "# ap run configuration: every key with its default.\n" + rs.dump();
+  for (const auto& stage : stages) {
+    ConfigSection s = none.section(stage->name());
+    stage->bind(s);
+    out += s.dump();
+  }
+  return out;
+}
+
+RunSummary run_night(const RunOptions& options) {
+  auto stages = all_stages();
+  const Config config(options.config, section_names(stages));
+  RunSection run;
+  ConfigSection rs = config.section("run");
+  bind(rs, run);
+  rs.reject_unknown();
+  // Every section is bound and checked before anything runs, so a typo in
+  // a late stage's section does not surface after an hour of work.
+  std::vector<std::string> parameters;
+  for (const auto& stage : stages) {
+    ConfigSection s = config.section(stage->name());
+    stage->bind(s);
+    s.reject_unknown();
+    parameters.push_back(s.dump());
+  }
+  const fs::path data = options.data_dir.empty() ? fs::path(run.data) : options.data_dir;
+  const fs::path out = options.out_dir.empty() ? fs::path(run.out) : options.out_dir;
+  std::vector<std::string> wanted = options.stages.empty() ? run.stages : options.stages;
+  for (const std::string& name : wanted) {
+    if (std::none_of(stages.begin(), stages.end(),
+                     [&](const auto& s) { return name == s->name(); })) {
+      throw Error(ExitCode::kUsage, fmt::format("unknown stage '{}' (stages: {})", name,
+                                                fmt::join(section_names(stages), ", ")));
+    }
+  }
+
+  const Discovery discovery = discover_lights(data);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw output_error(out.string(), "cannot create the output directory: " + ec.message());
+  const RunLock lock(out);
+  Plan plan(out, discovery);
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    const bool selected = wanted.empty() || std::find(wanted.begin(), wanted.end(),
+                                                      stages[i]->name()) != wanted.end();
+    if (selected) stages[i]->plan(plan, parameters[i]);
+  }
+
+  Manifest manifest(out / ".ap" / "manifest.json");
+  RunSummary summary;
+  ExecuteOptions exec;
+  exec.jobs = options.jobs > 0 ? options.jobs : run.jobs;
+  exec.dry_run = options.dry_run;
+  exec.force = options.force;
+  exec.progress_bar = options.progress_bar;
+  summary.results = execute(plan.tasks(), manifest, exec);
+  summary.tasks = std::move(plan.tasks());
+  summary.table = summary_table(summary.tasks, summary.results);
+  const bool worked = std::any_of(summary.results.begin(), summary.results.end(),
+                                  [](const TaskResult& r) { return r.outcome != Outcome::kSkip; });
+  summary.report = out / "report" / "index.html";
+  if (options.dry_run) {
+    summary.report.clear();
+  } else if (worked || !fs::exists(summary.report)) {
+    write_night_report(out / "report", plan.frames(), summary.tasks, summary.results);
+  }
+  return summary;
+}
+
+}  // namespace ap::pipeline

@@ -1,0 +1,11 @@
+#include "pipeline/stages.h"
+
+namespace ap::pipeline {
+
+std::vector<std::unique_ptr<Stage>> all_stages() {
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(make_sky_stage());
+  return stages;
+}
+
+}  // namespace ap::pipeline

@@ -1,0 +1,13 @@
+// The stages of ap run, one file each (stage_<name>.cpp), in pipeline order
+// in all_stages() (stages.cpp).
+#pragma once
+
+#include <memory>
+
+#include "pipeline/plan.h"
+
+namespace ap::pipeline {
+
+std::unique_ptr<Stage> make_sky_stage();
+
+}  // namespace ap::pipeline

@@ -1,0 +1,152 @@
+// ap run end to end on a small simulated night: stages, incremental reruns,
+// failures isolated, configuration errors, the report.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+
+#include "core/error.h"
+#include "core/fits.h"
+#include "core/stats.h"
+#include "pipeline/config.h"
+#include "pipeline/run.h"
+#include "sim/simulate.h"
+#include "unit/support.h"
+
+namespace ap::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RunNight : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::SimulateOptions o;
+    o.output_dir = dir.path();
+    o.width = o.height = 128;
+    o.filters = {"Red", "Ha"};
+    o.frames = 2;
+    o.calibration = false;
+    o.max_stars = 200;
+    sim::simulate(o);
+    config("sky:\n  enabled: true\n  nbg_cols: 4\n  nbg_rows: 4\n  min_bgwidth: 16\n"
+           "  min_bgheight: 16\n");
+  }
+
+  void config(const std::string& text) { std::ofstream(dir / "run.yaml") << text; }
+
+  RunSummary run(bool dry_run = false) {
+    RunOptions o;
+    o.config = dir / "run.yaml";
+    o.data_dir = dir / "data";
+    o.out_dir = dir / "out";
+    o.jobs = 2;
+    o.dry_run = dry_run;
+    return run_night(o);
+  }
+
+  static std::size_t count(const RunSummary& s, Outcome outcome) {
+    return static_cast<std::size_t>(
+        std::count_if(s.results.begin(), s.results.end(),
+                      [&](const TaskResult& r) { return r.outcome == outcome; }));
+  }
+
+  test::TempDir dir;
+};
+
+TEST_F(RunNight, SkyStepRunsOnceAndRerunsOnlyWhenAsked) {
+  const RunSummary dry = run(true);
+  EXPECT_EQ(count(dry, Outcome::kPlanned), 4u);
+  EXPECT_FALSE(fs::exists(dir / "out/Calibrated"));  // a dry run writes nothing
+
+  const RunSummary first = run();
+  ASSERT_EQ(count(first, Outcome::kOk), 4u) << first.table;
+  EXPECT_FALSE(first.failed());
+  EXPECT_TRUE(fs::exists(first.report));
+  const fs::path sub = dir / "out/Calibrated" /
+                       ("skysub-" + fs::path(first.tasks[0].subject).stem().string() + ".fits");
+  ASSERT_TRUE(fs::exists(sub)) << sub;
+  const FitsImage img = read_image(sub);
+  EXPECT_TRUE(img.header().has("BG_MED"));
+  EXPECT_NEAR(median(img.image.pixels()), 0.0, 5.0);  // the sky is gone
+
+  const RunSummary again = run();
+  EXPECT_EQ(count(again, Outcome::kSkip), 4u) << again.table;
+
+  config("sky:\n  enabled: true\n  nbg_cols: 8\n  min_bgwidth: 16\n  min_bgheight: 16\n");
+  EXPECT_EQ(count(run(), Outcome::kOk), 4u);  // a changed parameter reruns the stage
+}
+
+TEST_F(RunNight, ABrokenFrameFailsAloneAndTheRestIsProcessed) {
+  fs::path victim;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "data")) {
+    if (e.is_regular_file()) victim = e.path();
+  }
+  fs::resize_file(victim, 2880 * 2);  // data cut short
+  const RunSummary s = run();
+  EXPECT_EQ(count(s, Outcome::kFail), 1u) << s.table;
+  EXPECT_EQ(count(s, Outcome::kOk), 3u) << s.table;
+  EXPECT_TRUE(s.failed());
+  EXPECT_NE(s.table.find("truncated"), std::string::npos) << s.table;
+  const auto r = test::run_ap(fmt::format("run '{}' --data '{}' --out '{}'",
+                                          (dir / "run.yaml").string(), (dir / "data").string(),
+                                          (dir / "out").string()));
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // the failure is retried, and reported again
+}
+
+TEST_F(RunNight, ConfigurationErrorsNameFileLineAndKey) {
+  config("sky:\n  enabled: true\n  nbg_colls: 4\n");
+  try {
+    run();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("run.yaml: line 3: unknown key 'sky.nbg_colls'"),
+              std::string::npos)
+        << e.what();
+  }
+  config("");
+  RunOptions o;
+  o.config = dir / "run.yaml";
+  o.data_dir = dir / "out";  // no lights there
+  o.out_dir = dir / "out2";
+  fs::create_directories(dir / "out");
+  EXPECT_THROW(run_night(o), Error);
+  o.data_dir = dir / "data";
+  o.stages = {"skyy"};
+  try {
+    run_night(o);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+  }
+}
+
+TEST(RunConfig, PrintedDefaultsReadBack) {
+  test::TempDir dir;
+  std::ofstream(dir / "defaults.yaml") << default_config();
+  const auto r = test::run_ap("run --print-config");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, default_config());
+  // Parsed and checked as a real configuration (no unknown key, every type right).
+  sim::SimulateOptions o;
+  o.output_dir = dir / "night";
+  o.width = o.height = 64;
+  o.filters = {"Ha"};
+  o.frames = 1;
+  o.calibration = false;
+  o.max_stars = 50;
+  sim::simulate(o);
+  RunOptions ro;
+  ro.config = dir / "defaults.yaml";
+  ro.data_dir = dir / "night/data";
+  ro.out_dir = dir / "out";
+  ro.dry_run = true;
+  EXPECT_FALSE(run_night(ro).failed());
+}
+
+}  // namespace
+}  // namespace ap::pipeline
