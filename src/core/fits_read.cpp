@@ -163,8 +163,7 @@ class Input {
   void check_raw_header(int index, LONGLONG start) const {
     int status = 0;
     bool compressed = false;
-    long naxis = -1;
-    std::vector<std::pair<std::string, long>> numbers;  // ZNAXIS*, ZTILE*, ZBITPIX
+    std::vector<std::pair<std::string, std::string>> numbers;  // ZNAXIS*, ZTILE*, ZBITPIX
     char block[kRecord];
     // Reading past the end would leave cfitsio's buffers holding a record that is not there.
     const LONGLONG size = file()->Fptr->logfilesize;
@@ -179,7 +178,7 @@ class Input {
         const std::string_view card(block + at, 80);
         const std::string_view key = trim_right(card.substr(0, 8));
         if (key == "END") {
-          if (compressed) check_compression_values(index, naxis, numbers);
+          if (compressed) check_compression_values(index, numbers);
           return;
         }
         if (!key.starts_with('T') && !key.starts_with('Z')) continue;
@@ -193,21 +192,33 @@ class Input {
         std::string_view value = trim(card.substr(10));
         value = trim(value.substr(0, value.find('/')));
         if (key == "ZIMAGE") compressed = value == "T";
-        long number = 0;
-        const char* last = value.data() + value.size();
-        const auto [end, error] = std::from_chars(value.data(), last, number);
-        if (error != std::errc{} || end != last) continue;
-        if (key == "ZNAXIS") naxis = number;
-        numbers.emplace_back(key, number);
+        if (key.starts_with("ZNAXIS") || key.starts_with("ZTILE") || key == "ZBITPIX") {
+          numbers.emplace_back(key, value);
+        }
       }
     }
   }
 
-  void check_compression_values(int index, long naxis,
-                                const std::vector<std::pair<std::string, long>>& numbers) const {
+  // cfitsio reads the first token of a value and converts floats and quoted
+  // strings too ("0.5" and "'0'" become tile sizes of 0): only plain integers
+  // in range pass.
+  void check_compression_values(
+      int index, const std::vector<std::pair<std::string, std::string>>& texts) const {
     const auto bad = [&](const std::string& problem) {
       fail(fmt::format("corrupt compressed image in HDU {} ({})", index, problem));
     };
+    long naxis = -1;
+    std::vector<std::pair<std::string, long>> numbers;
+    for (const auto& [key, text] : texts) {
+      long number = 0;
+      const char* last = text.data() + text.size();
+      const auto [end, error] = std::from_chars(text.data(), last, number);
+      if (error != std::errc{} || end != last) {
+        bad(fmt::format("{} = {} is not an integer", key, text));
+      }
+      if (key == "ZNAXIS") naxis = number;
+      numbers.emplace_back(key, number);
+    }
     if (naxis < 1 || naxis > MAX_COMPRESS_DIM) bad(fmt::format("ZNAXIS = {}", naxis));
     for (const auto& [key, value] : numbers) {
       const bool tile = key.starts_with("ZTILE");

@@ -852,9 +852,18 @@ TEST(FitsBadInput, CompressedHeaderWithZeroTileIsRefusedBeforeCfitsioSeesIt) {
   std::string bytes = test::read_text(path);
   const auto at = bytes.find("ZTILE2  =");
   ASSERT_NE(at, std::string::npos);
-  bytes[at + 29] = '0';  // the value's last digit (right-justified in column 30)
-  std::ofstream(dir / "zero.fits", std::ios::binary) << bytes;
-  expect_bad_input(dir / "zero.fits", "corrupt compressed image in HDU 1 (ZTILE2 = 0)", {});
+  const auto with_value = [&](const std::string& name, const std::string& value) {
+    std::string b = bytes;
+    b.replace(at + 10, 20, fmt::format("{:>20}", value));  // columns 11-30
+    std::ofstream(dir / name, std::ios::binary) << b;
+    return dir / name;
+  };
+  expect_bad_input(with_value("zero.fits", "0"), "corrupt compressed image in HDU 1 (ZTILE2 = 0)");
+  // cfitsio would read these as 0 too: its first token, a float, a quoted string.
+  expect_bad_input(with_value("token.fits", "0        1"),
+                   "(ZTILE2 = 0        1 is not an integer)");
+  expect_bad_input(with_value("float.fits", "0.5"), "(ZTILE2 = 0.5 is not an integer)");
+  expect_bad_input(with_value("quoted.fits", "'0'"), "(ZTILE2 = '0' is not an integer)");
 }
 
 // cfitsio copies a value written right after '=' (71 characters) into a
