@@ -96,6 +96,12 @@ std::vector<std::filesystem::path> find_frames(const std::filesystem::path& dir,
 std::vector<std::filesystem::path> collect_frames(const std::vector<std::filesystem::path>& inputs,
                                                   std::string_view exclude = "master*");
 
+// Exposure time in seconds (EXPOSURE, else EXPTIME); throws ap::Error
+// (kBadInput) naming `path` and what it is needed for ("to scale the dark")
+// when there is no positive one.
+double exposure_seconds(const Header& header, const std::filesystem::path& path,
+                        std::string_view what);
+
 // What the checks need to know about one input frame.
 struct FrameHeader {
   std::filesystem::path path;

@@ -162,4 +162,12 @@ TemperatureSelection select_by_temperature(std::span<const FrameHeader> frames, 
   return s;
 }
 
+double exposure_seconds(const Header& h, const fs::path& path, std::string_view what) {
+  const auto t = h.get_double_any({"EXPOSURE", "EXPTIME"});
+  if (!t || !(*t > 0.0)) {
+    throw input_error(path.string(), fmt::format("no positive EXPOSURE or EXPTIME {}", what));
+  }
+  return *t;
+}
+
 }  // namespace ap

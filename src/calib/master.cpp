@@ -38,17 +38,6 @@ std::string trimmed(const Header& h, std::string_view key) {
   return std::string(calib_text::trim(h.get_string(key).value_or("")));
 }
 
-// Exposure time in seconds (EXPOSURE, else EXPTIME); throws naming `path` when there is none.
-double exposure(const Header& h, const fs::path& path, std::string_view role) {
-  const auto t = h.get_double_any({"EXPOSURE", "EXPTIME"});
-  if (!t || !(*t > 0.0)) {
-    throw input_error(
-        path.string(),
-        fmt::format("no positive EXPOSURE or EXPTIME to scale the dark to this {}", role));
-  }
-  return *t;
-}
-
 // What is subtracted from each frame before combining:
 //   v - bias_weight[f] * bias - dark_weight[f] * dark.
 struct Correction {
@@ -99,11 +88,12 @@ Correction prepare_correction(const MasterOptions& o, FrameType type,
   if (o.dark.empty()) return c;
   if (type != FrameType::kFlat) throw Error(ExitCode::kUsage, "--dark applies to flats only");
   c.dark = read_master(o.dark, w, h);
-  const double dark_time = exposure(c.dark->header(), o.dark, "flat");
+  constexpr std::string_view kWhy = "to scale the dark to this flat";
+  const double dark_time = exposure_seconds(c.dark->header(), o.dark, kWhy);
   const auto calstat = c.dark->header().get_string("CALSTAT");
   const bool biased = calstat && calstat->find('B') == std::string::npos;
   for (std::size_t f = 0; f < n; ++f) {
-    const double s = exposure(frames[f].header, frames[f].path, "flat") / dark_time;
+    const double s = exposure_seconds(frames[f].header, frames[f].path, kWhy) / dark_time;
     c.dark_weight[f] = s;
     if (!biased) continue;
     // The dark holds the bias: scale only its thermal part, dark - bias.

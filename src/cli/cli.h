@@ -31,6 +31,7 @@ void add_gain(CLI::App& app);
 void add_background(CLI::App& app);
 void add_ingest(CLI::App& app);
 void add_run(CLI::App& app);
+void add_calibrate(CLI::App& app);
 void add_cosmics(CLI::App& app);
 
 }  // namespace ap::cli

@@ -77,6 +77,7 @@ int run(int argc, char** argv) {
   add_gain(app);
   add_background(app);
   add_ingest(app);
+  add_calibrate(app);
   add_run(app);
   add_cosmics(app);
 
