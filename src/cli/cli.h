@@ -32,6 +32,7 @@ void add_background(CLI::App& app);
 void add_ingest(CLI::App& app);
 void add_run(CLI::App& app);
 void add_calibrate(CLI::App& app);
+void add_caldb(CLI::App& app);
 void add_cosmics(CLI::App& app);
 
 }  // namespace ap::cli

@@ -78,6 +78,7 @@ int run(int argc, char** argv) {
   add_background(app);
   add_ingest(app);
   add_calibrate(app);
+  add_caldb(app);
   add_run(app);
   add_cosmics(app);
 

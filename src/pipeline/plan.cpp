@@ -19,11 +19,13 @@ fs::path Plan::output(const PlannedFrame& frame, const std::string& folder,
 std::size_t Plan::add_frame_task(PlannedFrame& frame, const std::string& stage,
                                  const std::string& parameters, std::vector<fs::path> outputs,
                                  std::function<void(const fs::path& input)> run,
-                                 bool replaces_current) {
+                                 bool replaces_current,
+                                 const std::vector<fs::path>& extra_inputs) {
   Task task;
   task.stage = stage;
   task.subject = frame.raw.path.filename().string();
   task.step = {stage + "/" + task.subject, {frame.current}, parameters, std::move(outputs)};
+  task.step.inputs.insert(task.step.inputs.end(), extra_inputs.begin(), extra_inputs.end());
   if (frame.writer) task.after.push_back(*frame.writer);
   task.run = [run = std::move(run), input = frame.current, outputs = task.step.outputs] {
     for (const fs::path& output : outputs) {  // folders appear when something goes in them

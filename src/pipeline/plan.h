@@ -47,14 +47,15 @@ class Plan {
   std::filesystem::path output(const PlannedFrame& frame, const std::string& folder,
                                const std::string& prefix, const std::string& suffix) const;
 
-  // Adds a task reading the frame's current image (plus `extra_inputs`) and
-  // writing `outputs`; with `replaces_current`, outputs[0] becomes the
-  // frame's current image. Returns the task's index.
+  // Adds a task reading the frame's current image (plus `extra_inputs`, for
+  // the fingerprint) and writing `outputs`; with `replaces_current`,
+  // outputs[0] becomes the frame's current image. Returns the task's index.
   std::size_t add_frame_task(PlannedFrame& frame, const std::string& stage,
                              const std::string& parameters,
                              std::vector<std::filesystem::path> outputs,
                              std::function<void(const std::filesystem::path& input)> run,
-                             bool replaces_current);
+                             bool replaces_current,
+                             const std::vector<std::filesystem::path>& extra_inputs = {});
 
  private:
   std::filesystem::path out_dir_;

@@ -32,7 +32,8 @@ class RunNight : public ::testing::Test {
     o.calibration = false;
     o.max_stars = 200;
     sim::simulate(o);
-    config("sky:\n  enabled: true\n  nbg_cols: 4\n  nbg_rows: 4\n  min_bgwidth: 16\n"
+    config("calibrate:\n  enabled: false\n"
+           "sky:\n  enabled: true\n  nbg_cols: 4\n  nbg_rows: 4\n  min_bgwidth: 16\n"
            "  min_bgheight: 16\n");
   }
 
@@ -76,7 +77,8 @@ TEST_F(RunNight, SkyStepRunsOnceAndRerunsOnlyWhenAsked) {
   const RunSummary again = run();
   EXPECT_EQ(count(again, Outcome::kSkip), 4u) << again.table;
 
-  config("sky:\n  enabled: true\n  nbg_cols: 8\n  min_bgwidth: 16\n  min_bgheight: 16\n");
+  config("calibrate:\n  enabled: false\n"
+         "sky:\n  enabled: true\n  nbg_cols: 8\n  min_bgwidth: 16\n  min_bgheight: 16\n");
   EXPECT_EQ(count(run(), Outcome::kOk), 4u);  // a changed parameter reruns the stage
 }
 
@@ -125,6 +127,44 @@ TEST_F(RunNight, ConfigurationErrorsNameFileLineAndKey) {
   }
 }
 
+// Calibration from the simulated library: the masters each light gets, and
+// a filter without flats failing alone with the reasons.
+TEST(RunCalibrate, LightsGetTheirMastersAndAMissingFlatFailsOnlyItsFrames) {
+  test::TempDir dir;
+  sim::SimulateOptions o;
+  o.output_dir = dir.path();
+  o.width = o.height = 96;
+  o.filters = {"Red", "Ha"};
+  o.frames = 1;
+  o.bias_frames = o.dark_frames = o.flat_frames = 2;
+  o.max_stars = 100;
+  sim::simulate(o);
+  for (const auto& e : fs::recursive_directory_iterator(dir / "cal")) {
+    if (e.path().filename().string().starts_with("Master_Flat_Ha")) fs::remove(e.path());
+  }
+  std::ofstream(dir / "run.yaml") << fmt::format("calibrate:\n  library: '{}'\n",
+                                                 (dir / "cal").string());
+  RunOptions ro;
+  ro.config = dir / "run.yaml";
+  ro.data_dir = dir / "data";
+  ro.out_dir = dir / "out";
+  const RunSummary s = run_night(ro);
+  ASSERT_EQ(s.tasks.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const bool ha = s.tasks[i].subject.find("-Ha-") != std::string::npos;
+    EXPECT_EQ(s.results[i].outcome, ha ? Outcome::kFail : Outcome::kOk) << s.table;
+    if (ha) {
+      EXPECT_NE(s.results[i].reason.find("no flat (2020-03/Master_Flat_Red"), std::string::npos)
+          << s.results[i].reason;
+      continue;
+    }
+    const FitsImage cal = read_image(s.tasks[i].step.outputs[0]);
+    EXPECT_TRUE(cal.header().get_bool("FLATCORR").value_or(false));
+    // The newest masters not after the night (2020-07-04), not the older set.
+    EXPECT_NE(s.tasks[i].step.inputs[1].string().find("2020-07-04"), std::string::npos);
+  }
+}
+
 TEST(RunConfig, PrintedDefaultsReadBack) {
   test::TempDir dir;
   std::ofstream(dir / "defaults.yaml") << default_config();
@@ -145,6 +185,7 @@ TEST(RunConfig, PrintedDefaultsReadBack) {
   ro.data_dir = dir / "night/data";
   ro.out_dir = dir / "out";
   ro.dry_run = true;
+  ro.stages = {"sky"};  // calibrate needs a library
   EXPECT_FALSE(run_night(ro).failed());
 }
 
