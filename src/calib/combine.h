@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/fits.h"
 #include "core/header.h"
 #include "core/image.h"
 
@@ -165,5 +166,8 @@ struct MasterResult {
 //     DARKFILE, IFILEnnn (file names in order). The caller adds stamp().
 MasterResult make_master(const std::vector<std::filesystem::path>& files,
                          const MasterOptions& options);
+
+// Adds the master's HDUs to `writer` (image, MASK, UNCERT) and commits.
+void write_master(FitsWriter& writer, const MasterResult& master);
 
 }  // namespace ap

@@ -262,4 +262,17 @@ MasterResult make_master(const std::vector<fs::path>& files, const MasterOptions
   return result;
 }
 
+void write_master(FitsWriter& writer, const MasterResult& m) {
+  writer.add_image(m.image, m.header);
+  Header mask_header;
+  mask_header.add_comment(fmt::format("{}: every value of the pixel rejected; {}: no finite value",
+                                      int{kMaskRejected}, int{kMaskNoData}));
+  writer.add_mask(m.mask, mask_header, "MASK");
+  Header uncert_header;
+  uncert_header.set("UTYPE", "StdDevUncertainty", "Standard error of the combined value");
+  if (const auto unit = m.header.get_string("BUNIT")) uncert_header.set("BUNIT", *unit);
+  writer.add_image(m.uncert, uncert_header, "UNCERT");
+  writer.commit();
+}
+
 }  // namespace ap

@@ -33,6 +33,7 @@ void add_ingest(CLI::App& app);
 void add_run(CLI::App& app);
 void add_calibrate(CLI::App& app);
 void add_caldb(CLI::App& app);
+void add_demo(CLI::App& app);
 void add_cosmics(CLI::App& app);
 
 }  // namespace ap::cli

@@ -60,17 +60,7 @@ void run_combine(const CombineArgs& a) {
   FitsWriter writer(output, files);
   MasterResult m = make_master(files, o);
   stamp(m.header, "combine", arguments());
-  writer.add_image(m.image, m.header);
-
-  Header mask_header;
-  mask_header.add_comment(fmt::format("{}: every value of the pixel rejected; {}: no finite value",
-                                      int{kMaskRejected}, int{kMaskNoData}));
-  writer.add_mask(m.mask, mask_header, "MASK");
-  Header uncert_header;
-  uncert_header.set("UTYPE", "StdDevUncertainty", "Standard error of the combined value");
-  if (const auto unit = m.header.get_string("BUNIT")) uncert_header.set("BUNIT", *unit);
-  writer.add_image(m.uncert, uncert_header, "UNCERT");
-  writer.commit();
+  write_master(writer, m);
   log->info("{} frames -> {}{}", m.used.size(), output.string(),
             m.dropped.empty() ? "" : fmt::format(" ({} dropped by temperature)", m.dropped.size()));
 }

@@ -79,6 +79,7 @@ int run(int argc, char** argv) {
   add_ingest(app);
   add_calibrate(app);
   add_caldb(app);
+  add_demo(app);
   add_run(app);
   add_cosmics(app);
 

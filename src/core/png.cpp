@@ -88,10 +88,10 @@ std::string preview_png(const Image& image, std::size_t max_side) {
       if (n > 0) small[y * pw + x] = static_cast<float>(sum / static_cast<double>(n));
     }
   }
-  double lo = nanpercentile(small, 25.0), hi = nanpercentile(small, 99.5);
+  double lo = nanpercentile(small, 10.0), hi = nanpercentile(small, 99.5);
   if (!std::isfinite(lo) || !std::isfinite(hi)) lo = 0.0, hi = 1.0;
   const double span = hi > lo ? hi - lo : 1.0;
-  constexpr double kSoftening = 10.0;  // asinh(10 t) / asinh(10): linear near black
+  constexpr double kSoftening = 30.0;  // asinh(30 t) / asinh(30): the sky a dark grey
   std::vector<std::uint8_t> grey(pw * ph, 0);
   for (std::size_t y = 0; y < ph; ++y) {
     for (std::size_t x = 0; x < pw; ++x) {

@@ -28,7 +28,7 @@ std::string encode_png(const PngPixels& pixels);
 // Writes the PNG atomically; throws ap::Error (kOutputError).
 void write_png(const std::filesystem::path& path, const PngPixels& pixels);
 
-// An 8-bit grey preview of `image`: asinh stretch between the 25th and
+// An 8-bit grey preview of `image`: asinh stretch between the 10th and
 // 99.5th percentiles of its finite pixels, FITS row order turned so that
 // north-up data looks as ds9 shows it (row 0 at the bottom), reduced by
 // block averaging to at most `max_side` pixels on its longer side.

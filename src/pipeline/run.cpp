@@ -54,6 +54,13 @@ void write_night_report(const fs::path& dir, std::vector<PlannedFrame>& frames,
     rf.status = "OK";
     for (std::size_t i = 0; i < tasks.size(); ++i) {
       if (tasks[i].subject != rf.name) continue;
+      if (tasks[i].stage == "calibrate") {  // inputs: the raw, then bias, dark, flat, mask
+        static constexpr const char* kRoles[] = {"bias", "dark", "flat", "mask"};
+        const auto& in = tasks[i].step.inputs;
+        for (std::size_t k = 1; k < in.size() && k <= 4; ++k) {
+          rf.calibration.emplace_back(kRoles[k - 1], in[k].filename().string());
+        }
+      }
       const Outcome o = results[i].outcome;
       if (o == Outcome::kFail || o == Outcome::kBlocked) {
         rf.status = outcome_name(o);
@@ -62,7 +69,7 @@ void write_night_report(const fs::path& dir, std::vector<PlannedFrame>& frames,
     }
     try {
       rf.thumbnail_png = preview_png(read_image(f.current).image, 192);
-      rf.metrics.emplace_back("image", f.current.filename().string());
+      rf.metrics.emplace_back("product", f.current.filename().string());
     } catch (const Error& e) {
       rf.flags.emplace_back(e.what());
     }

@@ -165,6 +165,22 @@ TEST(RunCalibrate, LightsGetTheirMastersAndAMissingFlatFailsOnlyItsFrames) {
   }
 }
 
+// The README's main job in miniature: simulate, rebuild masters, run, report.
+TEST(Demo, ProcessesItsNightAndIsUpToDateTheSecondTime) {
+  test::TempDir dir;
+  const std::string args = fmt::format("demo '{}' --frames 1 --size 128 -j 2", dir.path().string());
+  auto r = test::run_ap(args);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("8 ok, 0 skipped, 0 failed"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "out/report/index.html"));
+  EXPECT_TRUE(fs::exists(dir / "demo.yaml"));
+  const FitsImage cal = read_image(*fs::directory_iterator(dir / "out/Calibrated"));
+  EXPECT_TRUE(cal.header().has("BIASCORR"));
+  r = test::run_ap(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("0 ok, 8 skipped"), std::string::npos) << r.out;
+}
+
 TEST(RunConfig, PrintedDefaultsReadBack) {
   test::TempDir dir;
   std::ofstream(dir / "defaults.yaml") << default_config();

@@ -1,0 +1,111 @@
+#include "pipeline/demo.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+
+#include "calib/combine.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/fits.h"
+#include "core/log.h"
+#include "core/parallel.h"
+#include "itelescope/names.h"
+#include "itelescope/telescopes.h"
+#include "sim/simulate.h"
+
+namespace ap::pipeline {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Masters/<Kind>/<date>/Master_... for every Raws/<Kind>/<date>/ of the
+// library, one per set of raws sharing a master name (flats: per filter).
+void rebuild_masters(const fs::path& cal, const std::string& telescope) {
+  const fs::path raws = cal / telescope / "Raws";
+  fs::path bias, dark;
+  for (const char* kind : {"Bias", "Darks", "Flats"}) {
+    if (!fs::is_directory(raws / kind)) continue;
+    for (const auto& date : fs::directory_iterator(raws / kind)) {
+      std::map<fs::path, std::vector<fs::path>> sets;  // master path -> raws
+      for (const fs::path& f : find_frames(date.path(), "")) {
+        auto name = itelescope::parse_calibration_name(f.filename().string());
+        if (!name || name->is_master()) continue;
+        name->sequence = 0;
+        const fs::path master = cal / telescope / "Masters" / kind / date.path().filename() /
+                                itelescope::format_calibration_name(*name);
+        sets[master].push_back(f);
+      }
+      for (const auto& [master, files] : sets) {
+        MasterOptions o;
+        if (std::string(kind) == "Flats") {
+          o.bias = bias;
+          o.dark = dark;
+        }
+        fs::create_directories(master.parent_path());
+        FitsWriter writer(master, files);
+        MasterResult m = make_master(files, o);
+        stamp(m.header, "demo combine", fmt::format("{} frames", files.size()));
+        write_master(writer, m);
+        if (std::string(kind) == "Bias") bias = master;
+        if (std::string(kind) == "Darks") dark = master;
+        logger("demo")->info("{} frames -> {}", files.size(), master.string());
+      }
+    }
+  }
+}
+
+}  // namespace
+
+DemoResult run_demo(const DemoOptions& o) {
+  DemoResult result;
+  const fs::path night = o.dir / "night";
+  const std::string telescope = "T20";
+  auto t0 = Clock::now();
+  if (o.force || !fs::exists(night / "truth.json")) {
+    sim::SimulateOptions s;
+    s.output_dir = night;
+    s.telescope = telescope;
+    s.target = "NGC 6888";
+    s.filters = {"Red", "Green", "Blue", "Ha"};
+    s.frames = o.frames;
+    s.width = s.height = o.size;
+    s.force = o.force;
+    sim::simulate(s);
+    result.simulate_seconds = since(t0);
+    t0 = Clock::now();
+    rebuild_masters(night / "cal", telescope);
+    result.masters_seconds = since(t0);
+  } else {
+    logger("demo")->info("{}: simulated night found, reused", night.string());
+  }
+
+  // The configuration, written out so the user can read and change it.
+  result.config = o.dir / "demo.yaml";
+  const double read_noise = itelescope::find_telescope(telescope).read_noise_e;
+  const std::string config = fmt::format(
+      "# ap run configuration of `ap demo` (ap run --print-config lists every key)\n"
+      "run:\n  data: {}\n  out: {}\n  jobs: {}\n"
+      "calibrate:\n  library: {}\n  fixcosmic: true\n"
+      "  cr_readnoise: {}  # e-, the T20 camera's (its headers do not say)\n"
+      "sky:\n  enabled: true\n"
+      "  bg_badbox_pctile: 75  # a Milky Way field: half of the pixels are under the source mask\n",
+      (night / "data").string(), (o.dir / "out").string(), o.jobs > 0 ? o.jobs : threads(),
+      (night / "cal").string(), read_noise);
+  if (!fs::exists(result.config)) write_file_atomically(result.config, config);
+
+  t0 = Clock::now();
+  RunOptions run;
+  run.config = result.config;
+  result.run = run_night(run);
+  result.run_seconds = since(t0);
+  return result;
+}
+
+}  // namespace ap::pipeline
