@@ -34,6 +34,7 @@ void add_run(CLI::App& app);
 void add_calibrate(CLI::App& app);
 void add_caldb(CLI::App& app);
 void add_demo(CLI::App& app);
+void add_badpix(CLI::App& app);
 void add_cosmics(CLI::App& app);
 
 }  // namespace ap::cli

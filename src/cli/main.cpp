@@ -80,6 +80,7 @@ int run(int argc, char** argv) {
   add_calibrate(app);
   add_caldb(app);
   add_demo(app);
+  add_badpix(app);
   add_run(app);
   add_cosmics(app);
 

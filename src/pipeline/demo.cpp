@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 
+#include "calib/badpix.h"
 #include "calib/combine.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -23,6 +25,25 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Master_Badpix_... next to the master dark (where caldb looks for it): its
+// hot and cold pixels, as ap badpix finds them.
+void write_badpix_mask(const fs::path& dark_path, const MasterResult& dark) {
+  auto name = itelescope::parse_calibration_name(dark_path.filename().string());
+  if (!name) return;
+  name->type = itelescope::CalibrationType::kBadpix;
+  const fs::path out = dark_path.parent_path() / itelescope::format_calibration_name(*name);
+  const BadpixResult r = find_bad_pixels(dark.image, {});
+  Header h;
+  h.set("IMAGETYP", std::string("BADPIX"), "Bad-pixel mask");
+  h.set("DATAFILE", dark_path.filename().string(), "Master the mask comes from");
+  h.set("NBADAUTO", static_cast<std::int64_t>(r.hot + r.cold), "Automatic bad pixels");
+  stamp(h, "demo badpix", dark_path.filename().string());
+  FitsWriter writer(out, {dark_path});
+  writer.add_mask(r.mask, h);
+  writer.commit();
+  logger("demo")->info("{} hot and {} cold pixels -> {}", r.hot, r.cold, out.string());
 }
 
 // Masters/<Kind>/<date>/Master_... for every Raws/<Kind>/<date>/ of the
@@ -54,7 +75,10 @@ void rebuild_masters(const fs::path& cal, const std::string& telescope) {
         stamp(m.header, "demo combine", fmt::format("{} frames", files.size()));
         write_master(writer, m);
         if (std::string(kind) == "Bias") bias = master;
-        if (std::string(kind) == "Darks") dark = master;
+        if (std::string(kind) == "Darks") {
+          dark = master;
+          write_badpix_mask(master, m);
+        }
         logger("demo")->info("{} frames -> {}", files.size(), master.string());
       }
     }

@@ -6,7 +6,8 @@
 //   DIR/out/     everything ap run makes, report/index.html included
 //
 // The masters of the latest calibration date are rebuilt from their raws
-// with the library's combine (make_master) before the run. A second `ap
+// with the library's combine (make_master), and a bad-pixel mask is made from
+// the master dark (find_bad_pixels), before the run. A second `ap
 // demo` on the same directory reuses the simulation and finds the run up to
 // date.
 #pragma once
