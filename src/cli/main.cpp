@@ -81,6 +81,7 @@ int run(int argc, char** argv) {
   add_caldb(app);
   add_demo(app);
   add_badpix(app);
+  add_badcols(app);
   add_run(app);
   add_cosmics(app);
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "calib/badcols.h"
 #include "calib/badpix.h"
 #include "core/error.h"
 #include "core/fits.h"
@@ -108,6 +109,47 @@ TEST(Badpix, UserYamlIsOredInAndMalformedEntriesAreNamed) {
             std::string::npos);
   EXPECT_NE(error_for("bad_colums: [1]\n").find("unknown key 'bad_colums'"), std::string::npos);
   EXPECT_EQ(read_user_badpix(dir / "user.yml").columns.size(), 1u);
+}
+
+// Every simulated bad column (hot, charge trap from part way down, low
+// response for part of the frame) and the bad row, found in a raw light, and
+// the YAML read back by badpix.
+TEST(Badcols, FindsTheSimulatedBadColumnsAndRowAndBadpixReadsTheYaml) {
+  test::TempDir dir;
+  sim::SimulateOptions o;
+  o.output_dir = dir.path();
+  o.width = o.height = 512;
+  o.filters = {"Red"};
+  o.frames = 1;
+  o.calibration = false;
+  o.max_stars = 100;
+  sim::simulate(o);
+  fs::path light;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "data")) {
+    if (e.is_regular_file()) light = e.path();
+  }
+  const auto r = test::run_ap(
+      fmt::format("badcols '{}' --yaml '{}'", light.string(), (dir / "cols.yml").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const UserBadpix found = read_user_badpix(dir / "cols.yml");
+  std::ifstream in(dir / "truth.json");
+  const auto truth = nlohmann::json::parse(in)["detector"];
+  ASSERT_EQ(truth["bad_columns"].size(), 3u);
+  for (const auto& c : truth["bad_columns"]) {
+    EXPECT_NE(std::find(found.columns.begin(), found.columns.end(), c["x"].get<long>()),
+              found.columns.end())
+        << c.dump();
+  }
+  for (const auto& row : truth["bad_rows"]) {
+    EXPECT_NE(std::find(found.rows.begin(), found.rows.end(), row["y"].get<long>()),
+              found.rows.end());
+  }
+  EXPECT_LE(found.columns.size(), 3u + 5u);  // a few star-crossed columns at most
+  EXPECT_LE(found.rows.size(), 1u + 5u);
+
+  // No defect at all: both keys still written, and read back as empty.
+  const BadcolsResult none = find_bad_columns(Image(64, 64, 7.0f));
+  EXPECT_EQ(badcols_yaml(none, "x"), "# x\nbad_columns: []\nbad_rows: []\n");
 }
 
 }  // namespace
