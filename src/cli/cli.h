@@ -36,6 +36,7 @@ void add_caldb(CLI::App& app);
 void add_demo(CLI::App& app);
 void add_badpix(CLI::App& app);
 void add_badcols(CLI::App& app);
+void add_fix_badpix(CLI::App& app);
 void add_cosmics(CLI::App& app);
 
 }  // namespace ap::cli

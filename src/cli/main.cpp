@@ -82,6 +82,7 @@ int run(int argc, char** argv) {
   add_demo(app);
   add_badpix(app);
   add_badcols(app);
+  add_fix_badpix(app);
   add_run(app);
   add_cosmics(app);
 

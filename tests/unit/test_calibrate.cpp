@@ -136,6 +136,30 @@ TEST(FixBadpix, MedianOfGoodNeighboursWideningWhenTooFew) {
   EXPECT_THROW(fix_bad_pixels(img2, Mask(6, 7), {}), Error);
 }
 
+TEST(FixBadpixCli, RepairsAndCountsAndRefusesAMaskOfAnotherSize) {
+  test::TempDir dir;
+  Image img(20, 10, 50.0f);
+  img(5, 5) = 9000.0f;
+  write_image(dir / "in.fits", img, {});
+  Mask mask(20, 10, 0);
+  mask(5, 5) = kMaskHot;
+  FitsWriter w(dir / "mask.fits");
+  w.add_mask(mask, {});
+  w.commit();
+  auto r = test::run_ap(fmt::format("fix-badpix '{}' '{}' '{}'", (dir / "in.fits").string(),
+                                    (dir / "mask.fits").string(), (dir / "out.fits").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const FitsImage out = read_image(dir / "out.fits");
+  EXPECT_EQ(out.image(5, 5), 50.0f);
+  EXPECT_EQ(out.header().get_double("BPIXNFIX"), 1.0);
+  write_image(dir / "small.fits", Image(10, 10, 1.0f), {});
+  r = test::run_ap(fmt::format("fix-badpix '{}' '{}' '{}'", (dir / "small.fits").string(),
+                               (dir / "mask.fits").string(), (dir / "bad.fits").string()));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("mask.fits: mask 20x10 does not fit"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "bad.fits"));
+}
+
 TEST(CalibrateCli, WritesTheKeywordsAndRefusesMastersThatDoNotFit) {
   const Night night({"noise"}, 96);
   test::TempDir out;
