@@ -141,9 +141,12 @@ CalibrateResult calibrate(const FitsImage& light, std::string_view name, const M
   const auto k = static_cast<float>(r.dark_scale);
   const std::size_t w = light.image.width(), h = light.image.height();
   r.image = Image(w, h);
-  r.mask = m.badpix ? *m.badpix : Mask(w, h, 0);
+  r.mask = Mask(w, h);
   const bool holds_bias = m.dark_holds_bias;
   const bool flat = m.flat.has_value();
+  const std::uint8_t* badpix = m.badpix ? m.badpix->data() : nullptr;
+  // Pixels of the master mask keep their bits, and are marked interpolated when repaired.
+  const std::uint8_t repaired = o.fix_badpix ? kMaskInterpolated : 0;
   // One pass: bias, scaled dark and flat fused per pixel.
   parallel_for(
       0, h,
@@ -155,6 +158,8 @@ CalibrateResult calibrate(const FitsImage& light, std::string_view name, const M
           float* out = r.image.row(y).data();
           std::uint8_t* mask = r.mask.row(y).data();
           for (std::size_t x = 0; x < w; ++x) {
+            const std::uint8_t bad = badpix != nullptr ? badpix[y * w + x] : 0;
+            mask[x] = bad != 0 ? bad | repaired : 0;
             const float dark = holds_bias ? d[x] - b[x] : d[x];
             float v = raw[x] - b[x] - k * dark;
             if (flat) {
@@ -170,12 +175,7 @@ CalibrateResult calibrate(const FitsImage& light, std::string_view name, const M
         }
       },
       16);
-  if (m.badpix && o.fix_badpix) {
-    r.badpix = fix_bad_pixels(r.image, *m.badpix, o.badpix);
-    for (std::size_t i = 0; i < r.mask.size(); ++i) {
-      if (m.badpix->data()[i] != 0) r.mask.data()[i] |= kMaskInterpolated;
-    }
-  }
+  if (m.badpix && o.fix_badpix) r.badpix = fix_bad_pixels(r.image, *m.badpix, o.badpix);
   if (o.fix_cosmics) {
     LaCosmicOptions c = o.cosmics;
     if (std::isnan(c.gain)) c.gain = header_value(light.header(), {"EGAIN", "GAIN"}, name, "gain");

@@ -24,7 +24,9 @@ FixBadpixResult fix_bad_pixels(Image& image, const Mask& mask, const FixBadpixOp
   for (std::size_t i = 0; i < mask.size(); ++i) {
     if (mask.data()[i] != 0) bad.push_back(i);
   }
-  const Image original = image;  // sources come from the data as it was
+  // Only good pixels are sources and only bad ones change, so repairing in
+  // place reads the data as it was, whatever the order.
+  const Image& original = image;
   std::atomic<std::size_t> unfixed{0}, widened{0};
   parallel_for(0, bad.size(), [&](std::size_t b0, std::size_t b1) {
     std::vector<float> good;
