@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -42,6 +43,30 @@ CommandResult run(const std::string& program, const std::string& args) {
   r.out = read_text(out);
   r.err = read_text(err);
   return r;
+}
+
+sim::SimulateOptions small_night(const std::filesystem::path& dir, int size,
+                                 std::vector<std::string> filters, int frames) {
+  sim::SimulateOptions o;
+  o.output_dir = dir;
+  o.width = o.height = size;
+  o.filters = std::move(filters);
+  o.frames = frames;
+  o.bias_frames = o.dark_frames = o.flat_frames = 2;
+  o.max_stars = 100;
+  return o;
+}
+
+std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir,
+                                               std::string_view part) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().filename().string().find(part) != std::string::npos) {
+      out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace ap::test

@@ -4,6 +4,10 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/simulate.h"
 
 namespace ap::test {
 
@@ -33,6 +37,16 @@ CommandResult run(const std::string& program, const std::string& args);
 inline CommandResult run_ap(const std::string& args) { return run(AP_BINARY, args); }
 
 std::string read_text(const std::filesystem::path& path);
+
+// Options for a small simulated night in `dir`: size x size frames, `frames`
+// light frames per filter, 2 raw frames per master, 100 stars. Tests change
+// what they need before calling sim::simulate.
+sim::SimulateOptions small_night(const std::filesystem::path& dir, int size,
+                                 std::vector<std::string> filters = {"Red"}, int frames = 1);
+
+// The regular files under `dir` (recursively) whose name contains `part`, sorted.
+std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir,
+                                               std::string_view part = {});
 
 // tests/peers/<name>: a peer-tool script, run with /usr/bin/python3.
 inline std::filesystem::path peer_script(const std::string& name) {

@@ -23,19 +23,10 @@ namespace fs = std::filesystem;
 
 TEST(Badpix, FindsTheSimulatedHotPixelsWithFewFalsePositives) {
   test::TempDir dir;
-  sim::SimulateOptions o;
-  o.output_dir = dir.path();
-  o.width = o.height = 512;
-  o.filters = {"Red"};
-  o.frames = 1;
+  sim::SimulateOptions o = test::small_night(dir.path(), 512);
   o.bias_frames = o.dark_frames = 10;
-  o.flat_frames = 2;
-  o.max_stars = 100;
   sim::simulate(o);
-  fs::path dark;
-  for (const auto& e : fs::directory_iterator(dir / "cal/T20/Masters/Darks/2020-07-04")) {
-    dark = e.path();
-  }
+  const fs::path dark = test::files_under(dir / "cal/T20/Masters/Darks/2020-07-04").back();
   const auto r = test::run_ap(fmt::format("badpix '{}' '{}' --ds9 '{}'", dark.string(),
                                           (dir / "bp.fits").string(), (dir / "bp.reg").string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -116,18 +107,10 @@ TEST(Badpix, UserYamlIsOredInAndMalformedEntriesAreNamed) {
 // the YAML read back by badpix.
 TEST(Badcols, FindsTheSimulatedBadColumnsAndRowAndBadpixReadsTheYaml) {
   test::TempDir dir;
-  sim::SimulateOptions o;
-  o.output_dir = dir.path();
-  o.width = o.height = 512;
-  o.filters = {"Red"};
-  o.frames = 1;
+  sim::SimulateOptions o = test::small_night(dir.path(), 512);
   o.calibration = false;
-  o.max_stars = 100;
   sim::simulate(o);
-  fs::path light;
-  for (const auto& e : fs::recursive_directory_iterator(dir / "data")) {
-    if (e.is_regular_file()) light = e.path();
-  }
+  const fs::path light = test::files_under(dir / "data").back();
   const auto r = test::run_ap(
       fmt::format("badcols '{}' --yaml '{}'", light.string(), (dir / "cols.yml").string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -125,7 +125,8 @@ TEST(Cli, UnderscoreSpellingsAreAccepted) {
   const auto r = run_ap(fmt::format("imarith {} ADD 1 {} --units adu", (dir / "a.fits").string(),
                                     (dir / "b.fits").string()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(run_ap(fmt::format("--loglevel debug info {}", (dir / "a.fits").string())).exit_code, 0);
+  const std::string file = (dir / "a.fits").string();
+  EXPECT_EQ(run_ap(fmt::format("--loglevel debug info {}", file)).exit_code, 0);
 }
 
 TEST(Cli, InfoReportsShapeKeywordsAndStatistics) {

@@ -22,19 +22,9 @@ namespace fs = std::filesystem;
 
 TEST(Discover, GroupsSimulatedLightsAndSkipsOtherFrames) {
   test::TempDir dir;
-  sim::SimulateOptions o;
-  o.output_dir = dir.path();
-  o.width = o.height = 64;
-  o.filters = {"Red", "Ha"};
-  o.frames = 3;
-  o.bias_frames = o.dark_frames = o.flat_frames = 2;
-  o.max_stars = 100;
-  sim::simulate(o);
+  sim::simulate(test::small_night(dir.path(), 64, {"Red", "Ha"}, 3));
   // A master bias under a raw light's name: skipped for its IMAGETYP.
-  fs::path bias;
-  for (const auto& e : fs::recursive_directory_iterator(dir / "cal/T20/Masters/Bias")) {
-    if (e.is_regular_file()) bias = e.path();
-  }
+  const fs::path bias = test::files_under(dir / "cal/T20/Masters/Bias").back();
   const fs::path odd = dir / "data/T20/NGC_6888/20200716" /
                        "raw-T20-apsim-NGC_6888-20200716-235959-Ha-BIN1-E-300-099.fit";
   fs::copy_file(bias, odd);
@@ -208,7 +198,8 @@ std::vector<Task> night(const fs::path& dir, std::atomic<int>& runs, const std::
     const fs::path cal = dir / ("cal-" + frame + ".fits");
     const fs::path src = dir / ("srclist_" + frame + ".fits");
     const fs::path raw = dir / (frame + ".fit");
-    tasks.push_back({"calibrate", frame, {"calibrate/" + frame, {raw}, "", {cal}}, writer(cal), {}});
+    tasks.push_back(
+        {"calibrate", frame, {"calibrate/" + frame, {raw}, "", {cal}}, writer(cal), {}});
     tasks.push_back({"stars", frame, {"stars/" + frame, {cal}, "fwhm=3", {src}}, writer(src),
                      {tasks.size() - 1}});
   }

@@ -131,17 +131,8 @@ TEST_F(RunNight, ConfigurationErrorsNameFileLineAndKey) {
 // a filter without flats failing alone with the reasons.
 TEST(RunCalibrate, LightsGetTheirMastersAndAMissingFlatFailsOnlyItsFrames) {
   test::TempDir dir;
-  sim::SimulateOptions o;
-  o.output_dir = dir.path();
-  o.width = o.height = 96;
-  o.filters = {"Red", "Ha"};
-  o.frames = 1;
-  o.bias_frames = o.dark_frames = o.flat_frames = 2;
-  o.max_stars = 100;
-  sim::simulate(o);
-  for (const auto& e : fs::recursive_directory_iterator(dir / "cal")) {
-    if (e.path().filename().string().starts_with("Master_Flat_Ha")) fs::remove(e.path());
-  }
+  sim::simulate(test::small_night(dir.path(), 96, {"Red", "Ha"}));
+  for (const fs::path& flat : test::files_under(dir / "cal", "Master_Flat_Ha")) fs::remove(flat);
   std::ofstream(dir / "run.yaml") << fmt::format("calibrate:\n  library: '{}'\n",
                                                  (dir / "cal").string());
   RunOptions ro;
