@@ -9,14 +9,14 @@ packages=(
   libcfitsio-dev wcslib-dev liberfa-dev libastrometry-dev astrometry.net
   astrometry-data-tycho2-10-19-littleendian
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libeigen3-dev
-  libpng-dev libtiff-dev libcurl4-openssl-dev libzip-dev
+  libpng-dev libtiff-dev libcairo2-dev libcurl4-openssl-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
   packages+=(
     clang-14 libclang-rt-14-dev
     python3-numpy python3-astropy python3-ccdproc python3-photutils python3-sep
-    python3-astroscrappy chromium
+    python3-astroscrappy python3-astroplan python3-reproject swarp stiff chromium
   )
 fi
 

@@ -38,5 +38,6 @@ void add_badpix(CLI::App& app);
 void add_badcols(CLI::App& app);
 void add_fix_badpix(CLI::App& app);
 void add_cosmics(CLI::App& app);
+void add_stars(CLI::App& app);
 
 }  // namespace ap::cli

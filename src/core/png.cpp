@@ -68,7 +68,7 @@ void write_png(const std::filesystem::path& path, const PngPixels& pixels) {
   write_file_atomically(path, encode_png(pixels));
 }
 
-std::string preview_png(const Image& image, std::size_t max_side) {
+GreyPreview preview_grey(const Image& image, std::size_t max_side) {
   const std::size_t w = image.width(), h = image.height();
   const std::size_t step = std::max<std::size_t>(1, (std::max(w, h) + max_side - 1) / max_side);
   const std::size_t pw = std::max<std::size_t>(1, w / step);
@@ -92,7 +92,12 @@ std::string preview_png(const Image& image, std::size_t max_side) {
   if (!std::isfinite(lo) || !std::isfinite(hi)) lo = 0.0, hi = 1.0;
   const double span = hi > lo ? hi - lo : 1.0;
   constexpr double kSoftening = 30.0;  // asinh(30 t) / asinh(30): the sky a dark grey
-  std::vector<std::uint8_t> grey(pw * ph, 0);
+  GreyPreview out;
+  out.width = pw;
+  out.height = ph;
+  out.step = step;
+  out.grey.assign(pw * ph, 0);
+  auto& grey = out.grey;
   for (std::size_t y = 0; y < ph; ++y) {
     for (std::size_t x = 0; x < pw; ++x) {
       const float v = small[y * pw + x];
@@ -102,10 +107,15 @@ std::string preview_png(const Image& image, std::size_t max_side) {
       grey[(ph - 1 - y) * pw + x] = static_cast<std::uint8_t>(std::lround(255.0 * s));
     }
   }
+  return out;
+}
+
+std::string preview_png(const Image& image, std::size_t max_side) {
+  const GreyPreview g = preview_grey(image, max_side);
   PngPixels pixels;
-  pixels.width = pw;
-  pixels.height = ph;
-  pixels.samples = grey;
+  pixels.width = g.width;
+  pixels.height = g.height;
+  pixels.samples = g.grey;
   return encode_png(pixels);
 }
 

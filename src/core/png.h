@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/image.h"
 
@@ -28,10 +29,18 @@ std::string encode_png(const PngPixels& pixels);
 // Writes the PNG atomically; throws ap::Error (kOutputError).
 void write_png(const std::filesystem::path& path, const PngPixels& pixels);
 
-// An 8-bit grey preview of `image`: asinh stretch between the 10th and
+// An 8-bit grey rendering of `image`: asinh stretch between the 10th and
 // 99.5th percentiles of its finite pixels, FITS row order turned so that
 // north-up data looks as ds9 shows it (row 0 at the bottom), reduced by
 // block averaging to at most `max_side` pixels on its longer side.
+// Pixel (x, y) of the preview covers image pixels [x * step, (x + 1) * step)
+// and rows from (height - 1 - y) * step.
+struct GreyPreview {
+  std::size_t width = 0, height = 0, step = 1;
+  std::vector<std::uint8_t> grey;  // rows top to bottom
+};
+GreyPreview preview_grey(const Image& image, std::size_t max_side);
+// The same as a PNG file's bytes.
 std::string preview_png(const Image& image, std::size_t max_side = 256);
 
 }  // namespace ap

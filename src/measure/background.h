@@ -64,6 +64,12 @@ struct SourceMaskResult {
   std::size_t masked = 0;    // pixels set in `mask`
 };
 
+// Pixels strictly above `threshold` in 8-connected groups of at least
+// `npixels`, dilated by a dilate_size x dilate_size square (odd). `segments`
+// counts the groups kept. Pixels flagged in `bad` are never part of a group.
+SourceMaskResult segment_above(const Image& image, double threshold, std::size_t npixels,
+                               std::size_t dilate_size, const Mask* bad = nullptr);
+
 // Pixels flagged in `bad` (any non-zero byte), NaN and inf are never sources
 // and are left out of the statistics. `bad` may be null.
 SourceMaskResult make_source_mask(const Image& image, const SourceMaskOptions& options,

@@ -169,29 +169,41 @@ ClippedStats background_stats(const Image& image, const SourceMaskOptions& o, co
   return sigma_clipped_stats(good.pixels(), clip);
 }
 
-}  // namespace
-
-SourceMaskResult make_source_mask(const Image& image, const SourceMaskOptions& o,
-                                  const Mask* bad) {
-  if (o.dilate % 2 == 0 || o.npixels == 0) {
-    throw Error(ExitCode::kUsage, "source mask: the dilation size must be odd and npixels >= 1");
-  }
+void check_mask_shape(const Image& image, const Mask* bad) {
   if (bad && !bad->same_shape(image)) {
     throw Error(ExitCode::kBadInput, "source mask: the mask and the image differ in shape");
   }
-  SourceMaskResult r;
-  const ClippedStats stats = background_stats(image, o, bad);
-  r.threshold = stats.mean + o.nsigma * stats.std;
-  if (stats.n_kept == 0) {
-    r.mask = Mask(image.width(), image.height());
-    return r;
+}
+
+}  // namespace
+
+SourceMaskResult segment_above(const Image& image, double threshold, std::size_t npixels,
+                               std::size_t dilate_size, const Mask* bad) {
+  if (dilate_size % 2 == 0 || npixels == 0) {
+    throw Error(ExitCode::kUsage, "source mask: the dilation size must be odd and npixels >= 1");
   }
-  const auto runs = find_runs(image, r.threshold, bad);
-  const auto keep = keep_large_segments(runs, o.npixels, r.segments);
-  r.mask = dilate(runs, keep, image.width(), o.dilate / 2);
+  check_mask_shape(image, bad);
+  SourceMaskResult r;
+  r.threshold = threshold;
+  const auto runs = find_runs(image, threshold, bad);
+  const auto keep = keep_large_segments(runs, npixels, r.segments);
+  r.mask = dilate(runs, keep, image.width(), dilate_size / 2);
   r.masked = static_cast<std::size_t>(std::count(r.mask.pixels().begin(), r.mask.pixels().end(),
                                                  std::uint8_t{1}));
   return r;
+}
+
+SourceMaskResult make_source_mask(const Image& image, const SourceMaskOptions& o,
+                                  const Mask* bad) {
+  check_mask_shape(image, bad);
+  const ClippedStats stats = background_stats(image, o, bad);
+  if (stats.n_kept == 0) {
+    SourceMaskResult r;
+    r.threshold = stats.mean;
+    r.mask = Mask(image.width(), image.height());
+    return r;
+  }
+  return segment_above(image, stats.mean + o.nsigma * stats.std, o.npixels, o.dilate, bad);
 }
 
 }  // namespace ap
