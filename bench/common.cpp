@@ -3,10 +3,13 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <numbers>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -113,6 +116,47 @@ std::string scratch_image(const std::string& name, const Image& image) {
   const auto file = scratch_dir() / name;
   write_image(file, image, {});
   return file.string();
+}
+
+const Image& star_field() {
+  static const Image image = [] {
+    Image img(kFieldWidth, kFieldHeight);
+    std::mt19937_64 rng(20240605);
+    std::normal_distribution<float> noise(0.0f, 10.0f);
+    const double two_pi = 2.0 * std::numbers::pi;
+    for (std::size_t y = 0; y < kFieldHeight; ++y) {
+      for (std::size_t x = 0; x < kFieldWidth; ++x) {
+        const double fx = static_cast<double>(x) / kFieldWidth;
+        const double fy = static_cast<double>(y) / kFieldHeight;
+        const double sky = 1000.0 + 40.0 * fx - 25.0 * fy +
+                           15.0 * std::sin(two_pi * 1.5 * fx) * std::cos(two_pi * fy);
+        img(x, y) = static_cast<float>(sky) + noise(rng);
+      }
+    }
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    for (int s = 0; s < 3000; ++s) {
+      const double cx = unit(rng) * kFieldWidth, cy = unit(rng) * kFieldHeight;
+      const double peak = 50.0 * std::pow(1000.0, unit(rng));
+      const auto x0 = static_cast<std::ptrdiff_t>(cx), y0 = static_cast<std::ptrdiff_t>(cy);
+      for (std::ptrdiff_t y = std::max<std::ptrdiff_t>(0, y0 - 8);
+           y <= std::min<std::ptrdiff_t>(kFieldHeight - 1, y0 + 8); ++y) {
+        for (std::ptrdiff_t x = std::max<std::ptrdiff_t>(0, x0 - 8);
+             x <= std::min<std::ptrdiff_t>(kFieldWidth - 1, x0 + 8); ++x) {
+          const double dx = static_cast<double>(x) - cx, dy = static_cast<double>(y) - cy;
+          float& p = img(static_cast<std::size_t>(x), static_cast<std::size_t>(y));
+          const double v = p + peak * std::exp(-(dx * dx + dy * dy) / (2.0 * 1.5 * 1.5));
+          p = static_cast<float>(std::min(v, 65535.0));
+        }
+      }
+    }
+    return img;
+  }();
+  return image;
+}
+
+const std::string& star_field_file() {
+  static const std::string path = scratch_image("field_4008x2672.fits", star_field());
+  return path;
 }
 
 }  // namespace ap::bench

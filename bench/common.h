@@ -39,4 +39,12 @@ const std::filesystem::path& scratch_dir();
 // Writes `image` as float32 FITS under scratch_dir() for a peer to read; the path.
 std::string scratch_image(const std::string& name, const Image& image);
 
+// The measurement benchmarks' frame: 4008 x 2672, sky of about 1000 ADU with
+// a gradient and a slow ripple, noise of 10 ADU, 3000 Gaussian stars (FWHM
+// 3.5 px) from 50 ADU to saturation; and the same as a scratch FITS file.
+inline constexpr std::size_t kFieldWidth = 4008;
+inline constexpr std::size_t kFieldHeight = 2672;
+const Image& star_field();
+const std::string& star_field_file();
+
 }  // namespace ap::bench

@@ -12,6 +12,7 @@ namespace ap {
 namespace {
 
 constexpr double kSigmaToFwhm = 2.3548200450309493;
+constexpr double kMaxBeta = 30.0;
 enum Param { kAmp, kX, kY, kWu, kWv, kTheta, kBg, kBeta };
 
 struct Pixel {
@@ -45,10 +46,12 @@ struct Residuals {
       shape = std::exp(-0.5 * q);
       dshape_dq = -0.5 * shape;
     } else {
-      const double base = 1.0 + q;
-      shape = std::pow(base, -p[kBeta]);
-      dshape_dq = -p[kBeta] * shape / base;
-      if (grad) grad[kBeta] = -p[kAmp] * shape * std::log(base);
+      // Beyond kMaxBeta a Moffat is a Gaussian to within 1 %: beta stops
+      // there instead of running away on Gaussian-like stars.
+      const double beta = std::min(p[kBeta], kMaxBeta), base = 1.0 + q, log_base = std::log1p(q);
+      shape = std::exp(-beta * log_base);
+      dshape_dq = -beta * shape / base;
+      if (grad) grad[kBeta] = p[kBeta] < kMaxBeta ? -p[kAmp] * shape * log_base : 0.0;
     }
     if (grad) {
       const double a = p[kAmp] * dshape_dq;
@@ -63,16 +66,16 @@ struct Residuals {
     return p[kBg] + p[kAmp] * shape;
   }
 
-  // The pixel's mean value: 3 x 3 Gauss-Legendre nodes over the pixel, so that
+  // The pixel's mean value: 2 x 2 Gauss-Legendre nodes over the pixel (exact
+  // for cubics, so the profile's curvature across the pixel is kept), so that
   // undersampled stars (FWHM of 2 pixels and less) keep their true width.
   double eval(const Eigen::VectorXd& p, const Pixel& px, double* grad) const {
-    static constexpr double kNode[3] = {-0.3872983346207417, 0.0, 0.3872983346207417};
-    static constexpr double kWeight[3] = {5.0 / 18.0, 8.0 / 18.0, 5.0 / 18.0};
+    static constexpr double kNode[2] = {-0.28867513459481287, 0.28867513459481287};
     double value = 0.0, g[8];
     if (grad) std::fill(grad, grad + n_params, 0.0);
-    for (int j = 0; j < 3; ++j) {
-      for (int i = 0; i < 3; ++i) {
-        const double w = kWeight[i] * kWeight[j];
+    for (int j = 0; j < 2; ++j) {
+      for (int i = 0; i < 2; ++i) {
+        const double w = 0.25;
         value += w * eval_point(p, px.x + kNode[i], px.y + kNode[j], grad ? g : nullptr);
         if (grad)
           for (int k = 0; k < n_params; ++k) grad[k] += w * g[k];
@@ -196,7 +199,7 @@ PsfFit fit_psf(const Image& image, const Mask* bad, long x0, long y0, long size,
     theta += std::numbers::pi / 2;
   }
   theta = std::remainder(theta, std::numbers::pi);  // (-pi/2, pi/2]
-  const double beta = o.model == PsfModel::kMoffat ? p[kBeta] : 0.0;
+  const double beta = o.model == PsfModel::kMoffat ? std::min(p[kBeta], kMaxBeta) : 0.0;
   const auto fwhm_err = [&](int iw, const FwhmOf& g) {
     double var = g.d_width * g.d_width * cov(iw, iw);
     if (o.model == PsfModel::kMoffat)
@@ -223,7 +226,7 @@ PsfFit fit_psf(const Image& image, const Mask* bad, long x0, long y0, long size,
   }
   const bool inside = fit.x >= static_cast<double>(xa) && fit.x < static_cast<double>(xb) &&
                       fit.y >= static_cast<double>(ya) && fit.y < static_cast<double>(yb);
-  const bool sane_beta = o.model == PsfModel::kGaussian || (beta > 1.0 && beta < 30.0);
+  const bool sane_beta = o.model == PsfModel::kGaussian || beta > 1.0;
   fit.ok = converged && inside && sane_beta && p.allFinite() && fit.amplitude > 0 &&
            fit.fwhm_minor > 0.5 && fit.fwhm_major < static_cast<double>(size) &&
            std::isfinite(fit.fwhm_major_err) && std::isfinite(fit.x_err);

@@ -8,7 +8,7 @@
 //
 // where u, v are the offsets from the centre rotated by theta, counter-
 // clockwise from +x (image columns; the original had x and y swapped).
-// The model is averaged over each pixel (3 x 3 Gauss-Legendre nodes), so
+// The model is averaged over each pixel (2 x 2 Gauss-Legendre nodes), so
 // the widths of undersampled stars are not overestimated.
 // Weights are 1 / sigma with sigma^2 = sky_variance + (pixel - bg) / gain.
 // Uncertainties come from the covariance (J^T W J)^-1 scaled by the reduced
