@@ -39,5 +39,6 @@ void add_badcols(CLI::App& app);
 void add_fix_badpix(CLI::App& app);
 void add_cosmics(CLI::App& app);
 void add_stars(CLI::App& app);
+void add_quality(CLI::App& app);
 
 }  // namespace ap::cli

@@ -1,7 +1,5 @@
 #include "measure/stars_plot.h"
 
-#include <cairo/cairo.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -10,86 +8,43 @@
 
 #include <fmt/format.h>
 
-#include "core/error.h"
+#include "core/canvas.h"
 #include "core/png.h"
 
 namespace ap {
-namespace {
-
-using Surface = std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)>;
-using Context = std::unique_ptr<cairo_t, decltype(&cairo_destroy)>;
-
-Surface make_surface(int w, int h) {
-  return {cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h), &cairo_surface_destroy};
-}
-
-cairo_status_t append(void* closure, const unsigned char* data, unsigned int length) {
-  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-std::string to_png(cairo_surface_t* s) {
-  std::string out;
-  cairo_surface_flush(s);
-  if (cairo_surface_write_to_png_stream(s, append, &out) != CAIRO_STATUS_SUCCESS)
-    throw Error(ExitCode::kFailed, "plot: cairo could not encode the PNG");
-  return out;
-}
-
-// Grey value g at (x, y) of an RGB24 surface.
-void put_grey(cairo_surface_t* s, int x, int y, std::uint8_t g) {
-  auto* row = reinterpret_cast<std::uint32_t*>(cairo_image_surface_get_data(s) +
-                                               y * cairo_image_surface_get_stride(s));
-  row[x] = (std::uint32_t{g} << 16) | (std::uint32_t{g} << 8) | g;
-}
-
-void title_text(cairo_t* cr, std::string_view text, double x, double y, double size) {
-  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, size);
-  cairo_move_to(cr, x, y);
-  cairo_show_text(cr, std::string(text).c_str());
-}
-
-}  // namespace
 
 std::string stars_image_png(const Image& image, const StarsResult& r, std::string_view title,
                             std::size_t max_side) {
   const GreyPreview g = preview_grey(image, max_side);
   constexpr int kBand = 28;  // title band height
   const int w = static_cast<int>(g.width), h = static_cast<int>(g.height);
-  Surface surface = make_surface(w, h + kBand);
-  cairo_surface_flush(surface.get());
+  Canvas canvas(w, h + kBand);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
-      put_grey(surface.get(), x, y + kBand, g.grey[static_cast<std::size_t>(y * w + x)]);
-  for (int y = 0; y < kBand; ++y)
-    for (int x = 0; x < w; ++x) put_grey(surface.get(), x, y, 255);
-  cairo_surface_mark_dirty(surface.get());
-
-  Context cr(cairo_create(surface.get()), &cairo_destroy);
+      canvas.put_grey(x, y + kBand, g.grey[static_cast<std::size_t>(y * w + x)]);
+  canvas.pixels_changed();
+  cairo_t* cr = canvas.cr();
   const double step = static_cast<double>(g.step);
-  cairo_set_source_rgba(cr.get(), 1.0, 0.1, 0.1, 0.8);
-  cairo_set_line_width(cr.get(), 1.2);
+  cairo_set_source_rgba(cr, 1.0, 0.1, 0.1, 0.8);
+  cairo_set_line_width(cr, 1.2);
   const double radius = std::max(2.0, r.aperture_radius / step);
   for (const Star& s : r.stars) {
     const double px = (s.x + 0.5) / step, py = kBand + h - (s.y + 0.5) / step;
-    cairo_new_sub_path(cr.get());
-    cairo_arc(cr.get(), px, py, radius, 0.0, 2.0 * std::numbers::pi);
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, px, py, radius, 0.0, 2.0 * std::numbers::pi);
   }
-  cairo_stroke(cr.get());
-  cairo_set_source_rgb(cr.get(), 0.0, 0.0, 0.0);
-  title_text(cr.get(), title, 6.0, 19.0, 14.0);
-  return to_png(surface.get());
+  cairo_stroke(cr);
+  cairo_set_source_rgb(cr, 0.0, 0.0, 0.0);
+  canvas.text(title, 6.0, 19.0, 14.0);
+  return canvas.png();
 }
 
 std::string psf_grid_png(const Image& image, const StarsResult& r, std::string_view title) {
   constexpr int kCell = 150, kBand = 30, kCols = 5;
   constexpr std::array<Region, 5> kRows = {Region::kTopLeft, Region::kTopRight, Region::kCentre,
                                            Region::kBottomRight, Region::kBottomLeft};
-  Surface surface = make_surface(kCols * kCell, kBand + static_cast<int>(kRows.size()) * kCell);
-  Context cr(cairo_create(surface.get()), &cairo_destroy);
-  cairo_set_source_rgb(cr.get(), 1, 1, 1);
-  cairo_paint(cr.get());
+  Canvas canvas(kCols * kCell, kBand + static_cast<int>(kRows.size()) * kCell);
+  cairo_t* cr = canvas.cr();
 
   double top = 0.0;  // stretch: background .. brightest fitted peak
   for (const PsfStar& p : r.psf) top = std::max(top, p.moffat.ok ? p.moffat.amplitude : 0.0);
@@ -113,38 +68,38 @@ std::string psf_grid_png(const Image& image, const StarsResult& r, std::string_v
             v = image(static_cast<std::size_t>(ix), static_cast<std::size_t>(iy)) - r.bg_median;
           const double t = std::clamp(v / top, 0.0, 1.0);
           const double grey = std::asinh(soft * t) / std::asinh(soft);
-          cairo_set_source_rgb(cr.get(), grey, grey, grey);
-          cairo_rectangle(cr.get(), ox + 4 + static_cast<double>(i) * scale,
+          cairo_set_source_rgb(cr, grey, grey, grey);
+          cairo_rectangle(cr, ox + 4 + static_cast<double>(i) * scale,
                           oy + 20 + static_cast<double>(box - 1 - j) * scale, scale + 0.5,
                           scale + 0.5);
-          cairo_fill(cr.get());
+          cairo_fill(cr);
         }
       }
       const PsfFit& f = p.moffat;
       if (f.ok) {
-        cairo_save(cr.get());
-        cairo_translate(cr.get(), ox + 4 + (f.x - static_cast<double>(x0) + 0.5) * scale,
+        cairo_save(cr);
+        cairo_translate(cr, ox + 4 + (f.x - static_cast<double>(x0) + 0.5) * scale,
                         oy + 20 + (static_cast<double>(box) - (f.y - static_cast<double>(y0) + 0.5)) * scale);
-        cairo_rotate(cr.get(), -f.theta_deg * std::numbers::pi / 180.0);  // y points down here
-        cairo_scale(cr.get(), 0.5 * f.fwhm_major * scale, 0.5 * f.fwhm_minor * scale);
-        cairo_arc(cr.get(), 0, 0, 1, 0, 2 * std::numbers::pi);
-        cairo_restore(cr.get());
-        cairo_set_source_rgb(cr.get(), 1, 0.15, 0.15);
-        cairo_set_line_width(cr.get(), 1.2);
-        cairo_stroke(cr.get());
+        cairo_rotate(cr, -f.theta_deg * std::numbers::pi / 180.0);  // y points down here
+        cairo_scale(cr, 0.5 * f.fwhm_major * scale, 0.5 * f.fwhm_minor * scale);
+        cairo_arc(cr, 0, 0, 1, 0, 2 * std::numbers::pi);
+        cairo_restore(cr);
+        cairo_set_source_rgb(cr, 1, 0.15, 0.15);
+        cairo_set_line_width(cr, 1.2);
+        cairo_stroke(cr);
       }
-      cairo_set_source_rgb(cr.get(), 0, 0, 0);
+      cairo_set_source_rgb(cr, 0, 0, 0);
       const std::string label =
           f.ok ? fmt::format("{} #{} FWHM {:.2f} e {:.2f}", region_name(p.region), p.id, f.fwhm(),
                              f.ellipticity())
                : fmt::format("{} #{} fit failed", region_name(p.region), p.id);
-      title_text(cr.get(), label, ox + 4.0, oy + 14.0, 10.0);
+      canvas.text(label, ox + 4.0, oy + 14.0, 10.0);
       ++col;
     }
   }
-  cairo_set_source_rgb(cr.get(), 0, 0, 0);
-  title_text(cr.get(), title, 6.0, 20.0, 14.0);
-  return to_png(surface.get());
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  canvas.text(title, 6.0, 20.0, 14.0);
+  return canvas.png();
 }
 
 }  // namespace ap
