@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <iterator>
 
 #include "core/error.h"
 
@@ -37,6 +38,18 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
     std::filesystem::remove(temp, ec);
     throw output_error(path.string(), "cannot move the file into place: " + ec.message());
   }
+}
+
+}  // namespace ap
+
+namespace ap {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) throw Error(ExitCode::kBadInput, fmt::format("{}: cannot open", path.string()));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(ExitCode::kBadInput, fmt::format("{}: cannot read", path.string()));
+  return bytes;
 }
 
 }  // namespace ap

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace ap {
@@ -15,5 +16,8 @@ std::filesystem::path temporary_path(const std::filesystem::path& target);
 // Writes `content` to `path` through a temporary file. Throws ap::Error
 // (kOutputError) naming `path`; nothing is left behind on failure.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+// The whole file as bytes. Throws ap::Error (kBadInput) naming `path`.
+std::string read_file(const std::filesystem::path& path);
 
 }  // namespace ap

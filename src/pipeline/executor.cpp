@@ -87,14 +87,18 @@ class Scheduler {
     TaskResult r;
     {
       std::lock_guard lock(mutex_);
+      std::size_t failed = 0;
       for (const std::size_t d : task.after) {
         const Outcome o = results_[d].outcome;
-        if (o == Outcome::kFail || o == Outcome::kBlocked) {
-          r.outcome = Outcome::kBlocked;
+        if (o != Outcome::kFail && o != Outcome::kBlocked) continue;
+        if (failed++ == 0)
           r.reason = fmt::format("{} of {} did not succeed", tasks_[d].stage, tasks_[d].subject);
-          return r;
-        }
       }
+      if (failed > 0 && (!task.partial_inputs || failed == task.after.size())) {
+        r.outcome = Outcome::kBlocked;
+        return r;
+      }
+      r.reason.clear();
     }
     const auto why = options_.force ? std::optional<std::string>("forced")
                                     : manifest_.reason_to_run(task.step);

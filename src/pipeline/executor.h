@@ -23,6 +23,8 @@ struct Task {
   Step step;                        // identity, inputs, parameters, outputs
   std::function<void()> run;        // writes step.outputs (atomically)
   std::vector<std::size_t> after;   // indices of tasks that must succeed first (earlier ones)
+  bool partial_inputs = false;      // run when some of `after` failed (blocked only when all
+                                    // did): a group step uses the frames that made it
 };
 
 enum class Outcome { kOk, kSkip, kFail, kBlocked, kPlanned };

@@ -16,6 +16,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,11 +29,18 @@
 
 namespace ap::pipeline {
 
+// A file a later step reads, and the task that writes it.
+struct Product {
+  std::filesystem::path path;
+  std::optional<std::size_t> writer;
+};
+
 struct PlannedFrame {
   RawLight raw;
   std::string group;                  // FrameGroup::key()
   std::filesystem::path current;      // the image the next frame stage reads
   std::optional<std::size_t> writer;  // task writing `current`; none for the raw file
+  std::map<std::string, Product> products;  // side products: "srclist", "quality", ...
 };
 
 class Plan {
@@ -41,6 +50,8 @@ class Plan {
   const std::filesystem::path& out_dir() const { return out_dir_; }
   std::vector<PlannedFrame>& frames() { return frames_; }
   std::vector<Task>& tasks() { return tasks_; }
+  // Per group key, the group steps' products ("quality_csv", "stack", ...).
+  std::map<std::string, std::map<std::string, Product>>& group_products() { return group_products_; }
 
   // <out>/<folder>/<prefix><stem of the raw file><suffix>; tasks create the
   // folders of their outputs when they run.
@@ -57,10 +68,22 @@ class Plan {
                              bool replaces_current,
                              const std::vector<std::filesystem::path>& extra_inputs = {});
 
+  // Adds a task for a group of frames: it reads `inputs` (the products of
+  // the group's frames; those whose writer failed are left out of
+  // `inputs` when the task runs) and writes `outputs`. Returns its index.
+  std::size_t add_group_task(const std::string& stage, const std::string& group,
+                             const std::string& parameters, const std::vector<Product>& inputs,
+                             std::vector<std::filesystem::path> outputs,
+                             std::function<void(const std::vector<std::filesystem::path>& inputs)> run);
+
+  // The group key as a file name part: "NGC_6888-T20-Ha-20200716".
+  static std::string group_file_name(const std::string& group);
+
  private:
   std::filesystem::path out_dir_;
   std::vector<PlannedFrame> frames_;
   std::vector<Task> tasks_;
+  std::map<std::string, std::map<std::string, Product>> group_products_;
 };
 
 // One stage of ap run.

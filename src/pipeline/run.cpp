@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <map>
 
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/log.h"
@@ -41,12 +45,46 @@ std::vector<std::string> section_names(const std::vector<std::unique_ptr<Stage>>
 
 // The report: per group its frames with status and a preview of the last
 // image each one reached.
-void write_night_report(const fs::path& dir, std::vector<PlannedFrame>& frames,
-                        const std::vector<Task>& tasks, const std::vector<TaskResult>& results) {
+// Metrics of a frame's quality report, and its grade from the group's summary.
+void add_quality(ReportFrame& rf, const PlannedFrame& f, const nlohmann::json* grades) {
+  const auto it = f.products.find("quality");
+  if (it == f.products.end() || !fs::exists(it->second.path)) return;
+  const YAML::Node q = YAML::LoadFile(it->second.path.string());
+  const auto metric = [&](const char* label, const char* section, const char* key, const char* unit) {
+    const YAML::Node v = q[section][key];
+    if (v && v.IsScalar()) rf.metrics.emplace_back(label, fmt::format("{:.4g}{}", v.as<double>(), unit));
+  };
+  metric("FWHM", "psf_info", "fwhm_val_pix", " px");
+  metric("FWHM\"", "psf_info", "fwhm_val_arcs", "\"");
+  metric("ellipticity", "psf_info", "ellipticity", "");
+  metric("stars", "quality_info", "star_count", "");
+  metric("sky", "background_info", "median", " ADU");
+  metric("sky noise", "background_info", "stddev", " ADU");
+  metric("airmass", "image_info", "airmass", "");
+  if (!grades) return;
+  for (const auto& g : (*grades)["frames"]) {
+    if (g.value("report", "") != it->second.path.string()) continue;
+    rf.metrics.emplace_back("weight", fmt::format("{:.3f}", g.value("weight", 0.0)));
+    for (const auto& flag : g["flags"]) rf.flags.push_back("poor " + flag.get<std::string>());
+  }
+}
+
+void write_night_report(const fs::path& dir, Plan& plan, const std::vector<Task>& tasks,
+                        const std::vector<TaskResult>& results) {
   NightReport report;
   report.title = "ap run: night report";
   std::map<std::string, ReportGroup> groups;
-  for (const PlannedFrame& f : frames) {
+  std::map<std::string, nlohmann::json> grades;
+  for (auto& [key, products] : plan.group_products()) {
+    ReportGroup& g = groups[key];
+    g.key = key;
+    if (const auto it = products.find("quality_json"); it != products.end() && fs::exists(it->second.path))
+      grades[key] = nlohmann::json::parse(read_file(it->second.path));
+    if (const auto it = products.find("quality_png"); it != products.end() && fs::exists(it->second.path))
+      g.plots.push_back({"FWHM, background, star count and airmass against time",
+                         read_file(it->second.path)});
+  }
+  for (const PlannedFrame& f : plan.frames()) {
     ReportGroup& g = groups[f.group];
     g.key = f.group;
     ReportFrame rf;
@@ -70,7 +108,9 @@ void write_night_report(const fs::path& dir, std::vector<PlannedFrame>& frames,
     try {
       rf.thumbnail_png = preview_png(read_image(f.current).image, 192);
       rf.metrics.emplace_back("product", f.current.filename().string());
-    } catch (const Error& e) {
+      const auto grade = grades.find(f.group);
+      add_quality(rf, f, grade == grades.end() ? nullptr : &grade->second);
+    } catch (const std::exception& e) {
       rf.flags.emplace_back(e.what());
     }
     g.frames.push_back(std::move(rf));
@@ -165,7 +205,7 @@ RunSummary run_night(const RunOptions& options) {
   if (options.dry_run) {
     summary.report.clear();
   } else if (worked || !fs::exists(summary.report)) {
-    write_night_report(out / "report", plan.frames(), summary.tasks, summary.results);
+    write_night_report(out / "report", plan, summary.tasks, summary.results);
   }
   return summary;
 }

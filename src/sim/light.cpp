@@ -8,6 +8,7 @@
 #include <iterator>
 #include <numbers>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/table.h"
@@ -168,10 +169,8 @@ void deliver_zipped(const std::filesystem::path& zip, std::span<const std::uint1
   hidden += fits.filename().string();
   const auto temp = zip.parent_path() / hidden;
   write_uint16_image(temp, raw, width, height, header);
-  std::ifstream in(temp, std::ios::binary);
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                        std::istreambuf_iterator<char>());
-  in.close();
+  const std::string text = read_file(temp);
+  const std::vector<std::uint8_t> bytes(text.begin(), text.end());
   std::filesystem::remove(temp);
   write_zip(zip, fits.filename().string(), bytes, start);
 }

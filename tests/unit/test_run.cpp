@@ -59,12 +59,16 @@ class RunNight : public ::testing::Test {
 };
 
 TEST_F(RunNight, SkyStepRunsOnceAndRerunsOnlyWhenAsked) {
+  // 4 frames: sky and stars each, then quality for each of the 2 groups.
   const RunSummary dry = run(true);
-  EXPECT_EQ(count(dry, Outcome::kPlanned), 4u);
+  EXPECT_EQ(count(dry, Outcome::kPlanned), 10u);
   EXPECT_FALSE(fs::exists(dir / "out/Calibrated"));  // a dry run writes nothing
 
   const RunSummary first = run();
-  ASSERT_EQ(count(first, Outcome::kOk), 4u) << first.table;
+  ASSERT_EQ(count(first, Outcome::kOk), 10u) << first.table;
+  EXPECT_EQ(test::files_under(dir / "out/SourceLists", "srclist_").size(), 4u);
+  EXPECT_EQ(test::files_under(dir / "out/MetaData", "qual_").size(), 4u);
+  EXPECT_EQ(test::files_under(dir / "out/MetaData", ".csv").size(), 2u);
   EXPECT_FALSE(first.failed());
   EXPECT_TRUE(fs::exists(first.report));
   const fs::path sub = dir / "out/Calibrated" /
@@ -75,11 +79,20 @@ TEST_F(RunNight, SkyStepRunsOnceAndRerunsOnlyWhenAsked) {
   EXPECT_NEAR(median(img.image.pixels()), 0.0, 5.0);  // the sky is gone
 
   const RunSummary again = run();
-  EXPECT_EQ(count(again, Outcome::kSkip), 4u) << again.table;
+  EXPECT_EQ(count(again, Outcome::kSkip), 10u) << again.table;
 
+  // A changed stars parameter reruns stars and quality, not the sky step.
   config("calibrate:\n  enabled: false\n"
-         "sky:\n  enabled: true\n  nbg_cols: 8\n  min_bgwidth: 16\n  min_bgheight: 16\n");
-  EXPECT_EQ(count(run(), Outcome::kOk), 4u);  // a changed parameter reruns the stage
+         "sky:\n  enabled: true\n  nbg_cols: 4\n  nbg_rows: 4\n  min_bgwidth: 16\n"
+         "  min_bgheight: 16\nstars:\n  search_nsigma: 6\n");
+  const RunSummary changed = run();
+  EXPECT_EQ(count(changed, Outcome::kOk), 6u) << changed.table;
+  EXPECT_EQ(count(changed, Outcome::kSkip), 4u) << changed.table;
+  // A changed sky parameter reruns everything after it.
+  config("calibrate:\n  enabled: false\n"
+         "sky:\n  enabled: true\n  nbg_cols: 8\n  min_bgwidth: 16\n  min_bgheight: 16\n"
+         "stars:\n  search_nsigma: 6\n");
+  EXPECT_EQ(count(run(), Outcome::kOk), 10u);
 }
 
 TEST_F(RunNight, ABrokenFrameFailsAloneAndTheRestIsProcessed) {
@@ -90,7 +103,8 @@ TEST_F(RunNight, ABrokenFrameFailsAloneAndTheRestIsProcessed) {
   fs::resize_file(victim, 2880 * 2);  // data cut short
   const RunSummary s = run();
   EXPECT_EQ(count(s, Outcome::kFail), 1u) << s.table;
-  EXPECT_EQ(count(s, Outcome::kOk), 3u) << s.table;
+  EXPECT_EQ(count(s, Outcome::kBlocked), 1u) << s.table;  // its stars step
+  EXPECT_EQ(count(s, Outcome::kOk), 8u) << s.table;       // quality grades the frames it has
   EXPECT_TRUE(s.failed());
   EXPECT_NE(s.table.find("truncated"), std::string::npos) << s.table;
   const auto r = test::run_ap(fmt::format("run '{}' --data '{}' --out '{}'",
@@ -139,6 +153,7 @@ TEST(RunCalibrate, LightsGetTheirMastersAndAMissingFlatFailsOnlyItsFrames) {
   ro.config = dir / "run.yaml";
   ro.data_dir = dir / "data";
   ro.out_dir = dir / "out";
+  ro.stages = {"calibrate"};
   const RunSummary s = run_night(ro);
   ASSERT_EQ(s.tasks.size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
@@ -162,14 +177,15 @@ TEST(Demo, ProcessesItsNightAndIsUpToDateTheSecondTime) {
   const std::string args = fmt::format("demo '{}' --frames 1 --size 128 -j 2", dir.path().string());
   auto r = test::run_ap(args);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("8 ok, 0 skipped, 0 failed"), std::string::npos) << r.out;
+  // 4 frames: calibrate, sky, stars; quality for each of the 4 filters.
+  EXPECT_NE(r.out.find("16 ok, 0 skipped, 0 failed"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(dir / "out/report/index.html"));
   EXPECT_TRUE(fs::exists(dir / "demo.yaml"));
   const FitsImage cal = read_image(*fs::directory_iterator(dir / "out/Calibrated"));
   EXPECT_TRUE(cal.header().has("BIASCORR"));
   r = test::run_ap(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("0 ok, 8 skipped"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 ok, 16 skipped"), std::string::npos) << r.out;
 }
 
 TEST(RunConfig, PrintedDefaultsReadBack) {
