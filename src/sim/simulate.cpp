@@ -15,7 +15,7 @@
 #include "itelescope/names.h"
 #include "sim/dataset.h"
 #include "sim/random.h"
-#include "sim/target.h"
+#include "astro/target.h"
 
 namespace ap::sim {
 namespace {
@@ -127,7 +127,7 @@ void resolve(Dataset& ds) {
   if (o.ra_deg.has_value() != o.dec_deg.has_value()) {
     throw Error(ExitCode::kUsage, "--ra and --dec must be given together");
   }
-  const auto resolved = resolve_target(o.target);
+  const auto resolved = astro::resolve_target(o.target);
   if (o.ra_deg) {
     if (*o.dec_deg < -90.0 || *o.dec_deg > 90.0) {
       throw Error(ExitCode::kUsage, fmt::format("--dec {} is outside [-90, 90]", *o.dec_deg));

@@ -14,7 +14,7 @@
 #include "sim/psf.h"
 #include "sim/random.h"
 #include "sim/stars.h"
-#include "sim/target.h"
+#include "astro/target.h"
 #include "support.h"
 
 namespace ap::sim {
@@ -216,13 +216,13 @@ TEST(SimObserving, SequencesAreCentredOnTheTransitAtNight) {
 TEST(SimTarget, ResolvesOpenNgcNamesInItelescopeSpelling) {
   for (const char* name :
        {"NGC 6888", "NGC_6888", "ngc6888", "NGC_6888_x1_y2", "Crescent Nebula"}) {
-    const auto t = resolve_target(name);
+    const auto t = astro::resolve_target(name);
     ASSERT_TRUE(t.has_value()) << name;
     EXPECT_NEAR(t->ra, 303.03, 0.01) << name;
     EXPECT_NEAR(t->dec, 38.355, 0.01) << name;
   }
-  EXPECT_TRUE(resolve_target("M82").has_value());
-  EXPECT_FALSE(resolve_target("Cygnus Loop").has_value());
+  EXPECT_TRUE(astro::resolve_target("M82").has_value());
+  EXPECT_FALSE(astro::resolve_target("Cygnus Loop").has_value());
 }
 
 TEST(SimStars, ReadsTycho2StarsFromTheIndexFiles) {

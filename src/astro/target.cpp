@@ -1,4 +1,4 @@
-#include "sim/target.h"
+#include "astro/target.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +12,7 @@ extern "C" {
 #include <astrometry/openngc.h>
 }
 
-namespace ap::sim {
+namespace ap::astro {
 
 std::optional<ResolvedTarget> resolve_target(std::string_view name) {
   std::string base = itelescope::split_mosaic(name).base;
@@ -34,4 +34,4 @@ std::optional<ResolvedTarget> resolve_target(std::string_view name) {
   return std::nullopt;
 }
 
-}  // namespace ap::sim
+}  // namespace ap::astro

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-namespace ap::sim {
+namespace ap::astro {
 
 struct ResolvedTarget {
   double ra = 0.0;  // degrees, J2000
@@ -17,4 +17,4 @@ struct ResolvedTarget {
 // panel names such as "NGC_6888_x1_y2" (the panel suffix is ignored).
 std::optional<ResolvedTarget> resolve_target(std::string_view name);
 
-}  // namespace ap::sim
+}  // namespace ap::astro
