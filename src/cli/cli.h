@@ -40,5 +40,6 @@ void add_fix_badpix(CLI::App& app);
 void add_cosmics(CLI::App& app);
 void add_stars(CLI::App& app);
 void add_quality(CLI::App& app);
+void add_metadata(CLI::App& app);
 
 }  // namespace ap::cli

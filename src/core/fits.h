@@ -114,6 +114,13 @@ class FitsWriter {
 void write_image(const std::filesystem::path& output, const Image& image, const Header& header,
                  const std::vector<std::filesystem::path>& inputs = {});
 
+// Copies `input` to `output` (both may be the same file: then it is replaced
+// atomically) with the primary header's cards set from `cards` (existing
+// keys replaced, HISTORY/COMMENT appended); other HDUs and all data are
+// copied byte for byte. Throws ap::Error (kOutputError).
+void update_header(const std::filesystem::path& input, const std::filesystem::path& output,
+                   const Header& cards);
+
 // Adds DATE (UTC, ISO-8601 to the second) and a HISTORY card
 // "ap <version> <command>: <parameters>" to a header about to be written.
 void stamp(Header& header, std::string_view command, std::string_view parameters);

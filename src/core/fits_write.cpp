@@ -440,6 +440,49 @@ void write_image(const std::filesystem::path& output, const Image& image, const 
   writer.commit();
 }
 
+void update_header(const std::filesystem::path& input, const std::filesystem::path& output,
+                   const Header& cards) {
+  const bool in_place = same_file(input, output);
+  if (!in_place) check_output(output, {input});
+  const std::string out = output.string();
+  const auto temp = temporary_path(output);
+  std::error_code ec;
+  std::filesystem::copy_file(input, temp, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec) throw output_error(out, "cannot copy " + input.string() + ": " + ec.message());
+  struct Remove {
+    std::filesystem::path path;
+    bool keep = false;
+    ~Remove() {
+      std::error_code e;
+      if (!keep) std::filesystem::remove(path, e);
+    }
+  } cleanup{temp};
+  int status = 0;
+  fitsfile* raw = nullptr;
+  fits_open_diskfile(&raw, temp.c_str(), READWRITE, &status);
+  FilePtr file(raw);
+  if (status != 0) throw output_error(out, "cannot open the copy (cfitsio: " + cfitsio_error(status) + ")");
+  int had_checksum = 0;
+  char value[FLEN_VALUE];
+  fits_read_keyword(file.get(), "CHECKSUM", value, nullptr, &had_checksum);
+  had_checksum = had_checksum == 0;
+  status = 0;
+  for (const Header::Card& card : cards.cards()) {
+    if (card.key != "HISTORY" && card.key != "COMMENT" && !card.key.empty()) {
+      int missing = 0;  // KEY_NO_EXIST for a new key: nothing to delete
+      fits_delete_key(file.get(), card.key.c_str(), &missing);
+      fits_clear_errmsg();
+    }
+    write_card(file.get(), card, &status);
+  }
+  if (had_checksum) fits_write_chksum(file.get(), &status);
+  fits_close_file(file.release(), &status);
+  if (status != 0) throw output_error(out, "cannot update the header (cfitsio: " + cfitsio_error(status) + ")");
+  std::filesystem::rename(temp, output, ec);
+  if (ec) throw output_error(out, "cannot move the finished file into place: " + ec.message());
+  cleanup.keep = true;
+}
+
 void stamp(Header& header, std::string_view command, std::string_view parameters) {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
