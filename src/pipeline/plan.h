@@ -9,7 +9,7 @@
 // (`--stages`) adds nothing and the next stage reads the current image as it is.
 //
 // Output tree under the output directory, with the original's prefixes:
-//   Calibrated/  cal-<stem>.fits, skysub-<stem>.fits, skybg-<stem>.fits
+//   Calibrated/  cal-<stem>.fits, meta-<stem>.fits, skysub-<stem>.fits, skybg-<stem>.fits
 //   SourceLists/ srclist_<stem>.fits      Navigated/ nav_<stem>.fits
 //   MetaData/    qual_<stem>.yaml         Stacks/, Colour/, report/
 //   .ap/         manifest.json, lock

@@ -59,13 +59,13 @@ class RunNight : public ::testing::Test {
 };
 
 TEST_F(RunNight, SkyStepRunsOnceAndRerunsOnlyWhenAsked) {
-  // 4 frames: sky and stars each, then quality for each of the 2 groups.
+  // 4 frames: metadata, sky and stars each, then quality for each of the 2 groups.
   const RunSummary dry = run(true);
-  EXPECT_EQ(count(dry, Outcome::kPlanned), 10u);
+  EXPECT_EQ(count(dry, Outcome::kPlanned), 14u);
   EXPECT_FALSE(fs::exists(dir / "out/Calibrated"));  // a dry run writes nothing
 
   const RunSummary first = run();
-  ASSERT_EQ(count(first, Outcome::kOk), 10u) << first.table;
+  ASSERT_EQ(count(first, Outcome::kOk), 14u) << first.table;
   EXPECT_EQ(test::files_under(dir / "out/SourceLists", "srclist_").size(), 4u);
   EXPECT_EQ(test::files_under(dir / "out/MetaData", "qual_").size(), 4u);
   EXPECT_EQ(test::files_under(dir / "out/MetaData", ".csv").size(), 2u);
@@ -79,15 +79,15 @@ TEST_F(RunNight, SkyStepRunsOnceAndRerunsOnlyWhenAsked) {
   EXPECT_NEAR(median(img.image.pixels()), 0.0, 5.0);  // the sky is gone
 
   const RunSummary again = run();
-  EXPECT_EQ(count(again, Outcome::kSkip), 10u) << again.table;
+  EXPECT_EQ(count(again, Outcome::kSkip), 14u) << again.table;
 
-  // A changed stars parameter reruns stars and quality, not the sky step.
+  // A changed stars parameter reruns stars and quality, not metadata and sky.
   config("calibrate:\n  enabled: false\n"
          "sky:\n  enabled: true\n  nbg_cols: 4\n  nbg_rows: 4\n  min_bgwidth: 16\n"
          "  min_bgheight: 16\nstars:\n  search_nsigma: 6\n");
   const RunSummary changed = run();
   EXPECT_EQ(count(changed, Outcome::kOk), 6u) << changed.table;
-  EXPECT_EQ(count(changed, Outcome::kSkip), 4u) << changed.table;
+  EXPECT_EQ(count(changed, Outcome::kSkip), 8u) << changed.table;
   // A changed sky parameter reruns everything after it.
   config("calibrate:\n  enabled: false\n"
          "sky:\n  enabled: true\n  nbg_cols: 8\n  min_bgwidth: 16\n  min_bgheight: 16\n"
@@ -102,9 +102,9 @@ TEST_F(RunNight, ABrokenFrameFailsAloneAndTheRestIsProcessed) {
   }
   fs::resize_file(victim, 2880 * 2);  // data cut short
   const RunSummary s = run();
-  EXPECT_EQ(count(s, Outcome::kFail), 1u) << s.table;
-  EXPECT_EQ(count(s, Outcome::kBlocked), 1u) << s.table;  // its stars step
-  EXPECT_EQ(count(s, Outcome::kOk), 8u) << s.table;       // quality grades the frames it has
+  EXPECT_EQ(count(s, Outcome::kFail), 1u) << s.table;     // its metadata step
+  EXPECT_EQ(count(s, Outcome::kBlocked), 2u) << s.table;  // its sky and stars steps
+  EXPECT_EQ(count(s, Outcome::kOk), 11u) << s.table;      // quality grades the frames it has
   EXPECT_TRUE(s.failed());
   EXPECT_NE(s.table.find("truncated"), std::string::npos) << s.table;
   const auto r = test::run_ap(fmt::format("run '{}' --data '{}' --out '{}'",
@@ -177,15 +177,15 @@ TEST(Demo, ProcessesItsNightAndIsUpToDateTheSecondTime) {
   const std::string args = fmt::format("demo '{}' --frames 1 --size 128 -j 2", dir.path().string());
   auto r = test::run_ap(args);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  // 4 frames: calibrate, sky, stars; quality for each of the 4 filters.
-  EXPECT_NE(r.out.find("16 ok, 0 skipped, 0 failed"), std::string::npos) << r.out;
+  // 4 frames: calibrate, metadata, sky, stars; quality for each of the 4 filters.
+  EXPECT_NE(r.out.find("20 ok, 0 skipped, 0 failed"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(dir / "out/report/index.html"));
   EXPECT_TRUE(fs::exists(dir / "demo.yaml"));
   const FitsImage cal = read_image(*fs::directory_iterator(dir / "out/Calibrated"));
   EXPECT_TRUE(cal.header().has("BIASCORR"));
   r = test::run_ap(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("0 ok, 16 skipped"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 ok, 20 skipped"), std::string::npos) << r.out;
 }
 
 TEST(RunConfig, PrintedDefaultsReadBack) {
