@@ -41,5 +41,6 @@ void add_cosmics(CLI::App& app);
 void add_stars(CLI::App& app);
 void add_quality(CLI::App& app);
 void add_metadata(CLI::App& app);
+void add_solve(CLI::App& app);
 
 }  // namespace ap::cli

@@ -88,6 +88,7 @@ int run(int argc, char** argv) {
   add_stars(app);
   add_quality(app);
   add_metadata(app);
+  add_solve(app);
 
   std::vector<std::string> args = effective_args(argc, argv, app);
   // HISTORY records what follows the subcommand's name, not the global options.

@@ -115,11 +115,11 @@ void write_image(const std::filesystem::path& output, const Image& image, const 
                  const std::vector<std::filesystem::path>& inputs = {});
 
 // Copies `input` to `output` (both may be the same file: then it is replaced
-// atomically) with the primary header's cards set from `cards` (existing
-// keys replaced, HISTORY/COMMENT appended); other HDUs and all data are
-// copied byte for byte. Throws ap::Error (kOutputError).
+// atomically) with the primary header's `remove` keys deleted and its cards
+// set from `cards` (existing keys replaced, HISTORY/COMMENT appended); other
+// HDUs and all data are copied byte for byte. Throws ap::Error (kOutputError).
 void update_header(const std::filesystem::path& input, const std::filesystem::path& output,
-                   const Header& cards);
+                   const Header& cards, const std::vector<std::string>& remove = {});
 
 // Adds DATE (UTC, ISO-8601 to the second) and a HISTORY card
 // "ap <version> <command>: <parameters>" to a header about to be written.

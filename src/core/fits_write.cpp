@@ -441,7 +441,7 @@ void write_image(const std::filesystem::path& output, const Image& image, const 
 }
 
 void update_header(const std::filesystem::path& input, const std::filesystem::path& output,
-                   const Header& cards) {
+                   const Header& cards, const std::vector<std::string>& remove) {
   const bool in_place = same_file(input, output);
   if (!in_place) check_output(output, {input});
   const std::string out = output.string();
@@ -467,6 +467,11 @@ void update_header(const std::filesystem::path& input, const std::filesystem::pa
   fits_read_keyword(file.get(), "CHECKSUM", value, nullptr, &had_checksum);
   had_checksum = had_checksum == 0;
   status = 0;
+  for (const std::string& key : remove) {
+    int missing = 0;
+    fits_delete_key(file.get(), key.c_str(), &missing);
+    fits_clear_errmsg();
+  }
   for (const Header::Card& card : cards.cards()) {
     if (card.key != "HISTORY" && card.key != "COMMENT" && !card.key.empty()) {
       int missing = 0;  // KEY_NO_EXIST for a new key: nothing to delete

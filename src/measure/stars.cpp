@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -139,8 +141,42 @@ void summarise_psf(StarsResult& r) {
   r.fwhm_gaussian = robust(gfwhm);
 }
 
+// The centre of a saturated star. Its flat core says nothing about where the
+// peak was (DAOFIND's 5-pixel fits then land anywhere on the plateau), but
+// core and wings are symmetric about it: the first moment of the pixels
+// above the background within the core plus three FWHM of wing, iterated.
+std::pair<double, double> saturated_centre(const Image& img, double x, double y, double fwhm,
+                                           double saturation, double bg) {
+  const long w = static_cast<long>(img.width()), h = static_cast<long>(img.height());
+  const auto clamp_x = [&](double v) { return std::clamp(static_cast<long>(v), 0L, w - 1); };
+  const auto clamp_y = [&](double v) { return std::clamp(static_cast<long>(v), 0L, h - 1); };
+  const double box = 4.0 * fwhm + 20.0;
+  std::size_t core = 0;
+  for (long j = clamp_y(y - box); j <= clamp_y(y + box); ++j)
+    for (long i = clamp_x(x - box); i <= clamp_x(x + box); ++i)
+      core += img(static_cast<std::size_t>(i), static_cast<std::size_t>(j)) >= saturation;
+  const double radius = std::sqrt(static_cast<double>(core) / std::numbers::pi) + 3.0 * fwhm;
+  for (int pass = 0; pass < 5; ++pass) {
+    double sw = 0.0, sx = 0.0, sy = 0.0;
+    for (long j = clamp_y(y - radius); j <= clamp_y(y + radius + 1); ++j) {
+      for (long i = clamp_x(x - radius); i <= clamp_x(x + radius + 1); ++i) {
+        const double dx = static_cast<double>(i) - x, dy = static_cast<double>(j) - y;
+        if (dx * dx + dy * dy > radius * radius) continue;
+        const double v = img(static_cast<std::size_t>(i), static_cast<std::size_t>(j)) - bg;
+        if (!(v > 0)) continue;
+        sw += v, sx += v * dx, sy += v * dy;
+      }
+    }
+    if (!(sw > 0)) break;
+    x += sx / sw;
+    y += sy / sw;
+  }
+  return {x, y};
+}
+
 std::vector<Star> photometry(const Image& image, const std::vector<DaoSource>& found,
-                             double radius, double exposure, double saturation) {
+                             double radius, double exposure, double saturation, double fwhm,
+                             double bg) {
   ApertureOptions ao;
   ao.radius = radius;
   ao.annulus_inner = radius;
@@ -149,16 +185,16 @@ std::vector<Star> photometry(const Image& image, const std::vector<DaoSource>& f
   parallel_for(0, found.size(), [&](std::size_t a, std::size_t b) {
     for (std::size_t i = a; i < b; ++i) {
       const DaoSource& s = found[i];
-      const ApertureResult ap = aperture_photometry(image, nullptr, s.x, s.y, ao);
       Star& st = stars[i];
-      st.x = s.x;
-      st.y = s.y;
+      st.saturated =
+          image(static_cast<std::size_t>(s.peak_x), static_cast<std::size_t>(s.peak_y)) >= saturation;
+      std::tie(st.x, st.y) = st.saturated ? saturated_centre(image, s.x, s.y, fwhm, saturation, bg)
+                                          : std::pair{s.x, s.y};
+      const ApertureResult ap = aperture_photometry(image, nullptr, st.x, st.y, ao);
       st.sharpness = s.sharpness;
       st.roundness1 = s.roundness1;
       st.roundness2 = s.roundness2;
       st.peak = s.peak;
-      st.saturated =
-          image(static_cast<std::size_t>(s.peak_x), static_cast<std::size_t>(s.peak_y)) >= saturation;
       st.background = ap.background;
       st.aperture_sum = ap.flux();
       st.adu_per_sec = st.aperture_sum / exposure;
@@ -247,7 +283,8 @@ StarsResult find_stars(const Image& image, const Header& header, const StarsOpti
   r.detected = found.size();
 
   r.aperture_radius = std::ceil(2.0 * r.detect_fwhm);
-  std::vector<Star> all = photometry(image, found, r.aperture_radius, r.exposure, r.saturation_level);
+  std::vector<Star> all = photometry(image, found, r.aperture_radius, r.exposure, r.saturation_level,
+                                     r.detect_fwhm, r.bg_median);
   if (!all.empty()) {
     r.adups_brightest = all.front().adu_per_sec;
     r.adups_median = all[all.size() / 2].adu_per_sec;

@@ -18,7 +18,8 @@
 //      medians over the good Moffat fits;
 //   5. a second detection with the measured FWHM, which also sets the
 //      aperture radius ceil(2 * FWHM) and the annulus (r, 1.5 r);
-//   6. aperture photometry (aperture.h) of every detection, sorted brightest
+//   6. saturated stars re-centred on the first moment of their core and wings;
+//   7. aperture photometry (aperture.h) of every detection, sorted brightest
 //      first and trimmed to max_sources.
 // A frame with no detection, no isolated star or no good fit is a result
 // that says so (counts of 0, NaN FWHM), not an error.

@@ -1,0 +1,162 @@
+// ap solve IMAGE SRCLIST OUT_IMAGE [--use-sip] [--sip-order 2] [--user_scale ARCSEC]
+//   [--scale_err_ratio 1.3] [--radius DEG] [--index-dir DIR]... [--timeout 180]
+// ap solve --batch SRCLIST... -o DIR
+// (also ap astrometry, ap_astrometry). No solution: exit code 2, no output image.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "astrometry/solve.h"
+#include "cli/cli.h"
+#include "core/error.h"
+#include "core/fits.h"
+#include "core/log.h"
+#include "core/wcs.h"
+
+namespace ap::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace ap::astrometry;
+
+struct SolveArgs {
+  std::vector<std::string> positional;
+  std::vector<std::string> index_dirs;
+  std::string out_dir;
+  bool batch = false;
+  std::optional<double> user_scale;
+  SolveOptions options;
+};
+
+struct StarList {
+  Header primary;
+  std::vector<Detection> stars;
+  double width = 0, height = 0;
+  SolveHints hints;
+};
+
+StarList read_star_list(const fs::path& path, const std::optional<double>& user_scale) {
+  StarList s;
+  s.primary = read_hdu_list(path).front().header;
+  const Table xy = read_table(path, "AP_XYPOS");
+  const auto x = xy.numbers("X"), y = xy.numbers("Y");
+  for (std::size_t i = 0; i < x.size(); ++i) s.stars.push_back({x[i], y[i]});
+  if (s.stars.empty()) throw Error(ExitCode::kBadInput, fmt::format("{}: the source list is empty", path.string()));
+  s.width = s.primary.get("IMG_COLS", 0.0);
+  s.height = s.primary.get("IMG_ROWS", 0.0);
+  if (!(s.width > 0 && s.height > 0))
+    throw Error(ExitCode::kBadInput, fmt::format("{}: no IMG_COLS/IMG_ROWS (not an ap stars source list)", path.string()));
+  s.hints.ra = s.primary.get_double_any({"APRX_RA", "RA-OBJ"});
+  s.hints.dec = s.primary.get_double_any({"APRX_DEC", "DEC-OBJ"});
+  if (user_scale) {
+    s.hints.scale_arcsec = *user_scale;
+  } else if (const auto xps = s.primary.get_double("APRX_XPS"), yps = s.primary.get_double("APRX_YPS"); xps && yps) {
+    s.hints.scale_arcsec = 0.5 * (*xps + *yps);
+  }
+  return s;
+}
+
+// AP_L1MAG gains ra, dec from the solution; the file is rewritten whole.
+void add_sky_columns(const fs::path& path, const Wcs& wcs, const Header& ast) {
+  const auto hdus = read_hdu_list(path);
+  FitsWriter w(path);
+  Header primary = hdus.front().header;
+  for (const auto& card : ast.cards())
+    if (card.key.rfind("AST_", 0) == 0) primary.set(card.key, card.value, card.comment);
+  w.add_empty(primary);
+  for (std::size_t i = 1; i < hdus.size(); ++i) {
+    Header h;
+    Table t = read_table(path, hdus[i].extname, &h);
+    if (hdus[i].extname == "AP_L1MAG") {
+      const auto x = t.numbers("xcenter"), y = t.numbers("ycenter");
+      std::vector<double> ra(x.size()), dec(x.size());
+      wcs.pixel_to_sky(x, y, ra, dec);
+      std::erase_if(t.columns, [](const Column& c) { return c.name == "ra" || c.name == "dec"; });
+      t.columns.push_back({"ra", "deg", std::move(ra)});
+      t.columns.push_back({"dec", "deg", std::move(dec)});
+    }
+    w.add_table(t, h, hdus[i].extname);
+  }
+  w.commit();
+}
+
+// Returns false when there is no solution (logged with its reason).
+bool solve_one(const fs::path& image, const fs::path& srclist, const fs::path& out, const SolveArgs& a,
+               const IndexSet& indexes) {
+  auto log = logger("solve");
+  const StarList list = read_star_list(srclist, a.user_scale);
+  if (const auto made_from = list.primary.get_string("IMG_FILE");
+      made_from && fs::path(*made_from).filename() != image.filename())
+    throw Error(ExitCode::kBadInput, fmt::format("{}: made from {}, not {}", srclist.string(), *made_from,
+                                                 image.string()));
+  if (!fs::exists(image)) throw Error(ExitCode::kBadInput, fmt::format("{}: no such image", image.string()));
+  const Solution s = solve_field(list.stars, list.width, list.height, list.hints, a.options, indexes);
+  if (!s.solved) {
+    log->error("{}: {}", image.string(), s.reason);
+    return false;
+  }
+  Header original = read_hdu_list(image).front().header, without = original;
+  Wcs::erase_from(without);
+  std::vector<std::string> remove;
+  for (const auto& card : original.cards())
+    if (!card.key.empty() && card.key != "HISTORY" && card.key != "COMMENT" && !without.has(card.key))
+      remove.push_back(card.key);
+  Header cards = s.cards;
+  stamp(cards, "solve", fmt::format("{} index={} sip={}", srclist.filename().string(), s.index,
+                                    a.options.use_sip ? a.options.sip_order : 0));
+  update_header(image, out, cards, remove);
+  add_sky_columns(srclist, *Wcs::from_header(s.cards), s.cards);
+  log->info("{}: solved with {} in {:.2f} s: {} stars matched, RMS {:.3f}\" ({:.3f} px), {:.4f}\"/px{} -> {}",
+            image.string(), s.index, s.seconds, s.matches.size(), s.rms_arcsec, s.rms_px,
+            s.pixel_scale_arcsec, s.flipped ? ", mirrored" : "", out.string());
+  return true;
+}
+
+void run_solve(const SolveArgs& a) {
+  std::vector<fs::path> dirs(a.index_dirs.begin(), a.index_dirs.end());
+  bool all = true;
+  if (a.batch) {
+    if (a.out_dir.empty() || !fs::is_directory(a.out_dir))
+      throw Error(ExitCode::kUsage, "--batch needs -o DIR, an existing directory");
+    const IndexSet& indexes = IndexSet::shared(dirs);
+    for (const std::string& srclist : a.positional) {
+      const auto image = read_hdu_list(srclist).front().header.get_string("IMG_FILE");
+      if (!image) throw Error(ExitCode::kBadInput, fmt::format("{}: no IMG_FILE", srclist));
+      all &= solve_one(*image, srclist, fs::path(a.out_dir) / ("nav_" + fs::path(*image).stem().string() + ".fits"),
+                       a, indexes);
+    }
+  } else {
+    if (a.positional.size() != 3) throw Error(ExitCode::kUsage, "usage: ap solve IMAGE SRCLIST OUT_IMAGE");
+    const IndexSet& indexes = IndexSet::shared(dirs);
+    all = solve_one(a.positional[0], a.positional[1], a.positional[2], a, indexes);
+  }
+  if (!all) throw Error(ExitCode::kUsage, "no solution");  // exit code 2, the original's NO_SOLUTION
+}
+
+}  // namespace
+
+void add_solve(CLI::App& app) {
+  auto args = std::make_shared<SolveArgs>();
+  SolveOptions& o = args->options;
+  CLI::App* cmd = app.add_subcommand("solve", "Plate-solve with astrometry.net's solver in process; verified WCS");
+  cmd->alias("astrometry");
+  cmd->add_option("FILES", args->positional, "IMAGE SRCLIST OUT_IMAGE, or source lists with --batch")->required();
+  cmd->add_flag("--batch", args->batch, "Solve every source list given (images from IMG_FILE) into -o DIR");
+  cmd->add_option("-o,--output-dir", args->out_dir, "Output directory for --batch (nav_<image>.fits)");
+  cmd->add_flag(flag("use-sip"), o.use_sip, "Fit TAN-SIP distortion");
+  cmd->add_option(flag("sip-order"), o.sip_order, "SIP polynomial order")->capture_default_str();
+  cmd->add_option(flag("user_scale"), args->user_scale, "Pixel scale hint, arcsec/pixel");
+  cmd->add_option(flag("scale_err_ratio"), o.scale_err_ratio, "Scale searched within hint */ this")
+      ->capture_default_str();
+  cmd->add_option(flag("radius"), o.radius_deg, "Search radius around the hinted centre, degrees (0: auto)");
+  cmd->add_option(flag("index-dir"), args->index_dirs, "Directory of index files (repeatable)");
+  cmd->add_option(flag("timeout"), o.timeout_s, "Give up after this many seconds per frame")
+      ->capture_default_str();
+  cmd->callback([args] { run_solve(*args); });
+}
+
+}  // namespace ap::cli
