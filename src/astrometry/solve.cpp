@@ -143,14 +143,17 @@ Solution solve_field(const std::vector<Detection>& stars, double width, double h
   const int final_order = o.use_sip ? o.sip_order : 1;
   for (const auto& [radius, order] : {std::pair{5.0, 1}, std::pair{3.0, final_order}, std::pair{2.0, final_order}}) {
     s.matches = cross_match(wcs, stars, refs, radius, width, height);
+    // At least three stars per coefficient: a lower order than asked for otherwise.
+    int fit_order = order;
+    while (fit_order > 1 && s.matches.size() < 3 * static_cast<std::size_t>((fit_order + 1) * (fit_order + 2) / 2)) --fit_order;
     try {
-      fit = fit_wcs(s.matches, cx, cy, centre.ra, centre.dec, order);
+      fit = fit_wcs(s.matches, cx, cy, centre.ra, centre.dec, fit_order);
       // Once more without the pairs beyond 3 RMS (saturated cores, blends).
       std::erase_if(s.matches, [&](const StarPair& p) {
         const PixelCoord q = Wcs::from_header(fit.cards)->sky_to_pixel({p.ra, p.dec});
         return std::hypot(q.x + 1.0 - p.x, q.y + 1.0 - p.y) > 3.0 * fit.rms_pixels;
       });
-      fit = fit_wcs(s.matches, cx, cy, centre.ra, centre.dec, order);
+      fit = fit_wcs(s.matches, cx, cy, centre.ra, centre.dec, fit_order);
     } catch (const Error& e) {
       return finish(fmt::format("solution rejected: {}", e.what()));
     }
