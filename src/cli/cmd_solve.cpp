@@ -10,12 +10,11 @@
 
 #include <fmt/format.h>
 
-#include "astrometry/solve.h"
+#include "astrometry/solve_files.h"
 #include "cli/cli.h"
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/log.h"
-#include "core/wcs.h"
 
 namespace ap::cli {
 namespace {
@@ -32,58 +31,6 @@ struct SolveArgs {
   SolveOptions options;
 };
 
-struct StarList {
-  Header primary;
-  std::vector<Detection> stars;
-  double width = 0, height = 0;
-  SolveHints hints;
-};
-
-StarList read_star_list(const fs::path& path, const std::optional<double>& user_scale) {
-  StarList s;
-  s.primary = read_hdu_list(path).front().header;
-  const Table xy = read_table(path, "AP_XYPOS");
-  const auto x = xy.numbers("X"), y = xy.numbers("Y");
-  for (std::size_t i = 0; i < x.size(); ++i) s.stars.push_back({x[i], y[i]});
-  if (s.stars.empty()) throw Error(ExitCode::kBadInput, fmt::format("{}: the source list is empty", path.string()));
-  s.width = s.primary.get("IMG_COLS", 0.0);
-  s.height = s.primary.get("IMG_ROWS", 0.0);
-  if (!(s.width > 0 && s.height > 0))
-    throw Error(ExitCode::kBadInput, fmt::format("{}: no IMG_COLS/IMG_ROWS (not an ap stars source list)", path.string()));
-  s.hints.ra = s.primary.get_double_any({"APRX_RA", "RA-OBJ"});
-  s.hints.dec = s.primary.get_double_any({"APRX_DEC", "DEC-OBJ"});
-  if (user_scale) {
-    s.hints.scale_arcsec = *user_scale;
-  } else if (const auto xps = s.primary.get_double("APRX_XPS"), yps = s.primary.get_double("APRX_YPS"); xps && yps) {
-    s.hints.scale_arcsec = 0.5 * (*xps + *yps);
-  }
-  return s;
-}
-
-// AP_L1MAG gains ra, dec from the solution; the file is rewritten whole.
-void add_sky_columns(const fs::path& path, const Wcs& wcs, const Header& ast) {
-  const auto hdus = read_hdu_list(path);
-  FitsWriter w(path);
-  Header primary = hdus.front().header;
-  for (const auto& card : ast.cards())
-    if (card.key.rfind("AST_", 0) == 0) primary.set(card.key, card.value, card.comment);
-  w.add_empty(primary);
-  for (std::size_t i = 1; i < hdus.size(); ++i) {
-    Header h;
-    Table t = read_table(path, hdus[i].extname, &h);
-    if (hdus[i].extname == "AP_L1MAG") {
-      const auto x = t.numbers("xcenter"), y = t.numbers("ycenter");
-      std::vector<double> ra(x.size()), dec(x.size());
-      wcs.pixel_to_sky(x, y, ra, dec);
-      std::erase_if(t.columns, [](const Column& c) { return c.name == "ra" || c.name == "dec"; });
-      t.columns.push_back({"ra", "deg", std::move(ra)});
-      t.columns.push_back({"dec", "deg", std::move(dec)});
-    }
-    w.add_table(t, h, hdus[i].extname);
-  }
-  w.commit();
-}
-
 // Returns false when there is no solution (logged with its reason).
 bool solve_one(const fs::path& image, const fs::path& srclist, const fs::path& out, const SolveArgs& a,
                const IndexSet& indexes) {
@@ -99,17 +46,10 @@ bool solve_one(const fs::path& image, const fs::path& srclist, const fs::path& o
     log->error("{}: {}", image.string(), s.reason);
     return false;
   }
-  Header original = read_hdu_list(image).front().header, without = original;
-  Wcs::erase_from(without);
-  std::vector<std::string> remove;
-  for (const auto& card : original.cards())
-    if (!card.key.empty() && card.key != "HISTORY" && card.key != "COMMENT" && !without.has(card.key))
-      remove.push_back(card.key);
-  Header cards = s.cards;
-  stamp(cards, "solve", fmt::format("{} index={} sip={}", srclist.filename().string(), s.index,
-                                    a.options.use_sip ? a.options.sip_order : 0));
-  update_header(image, out, cards, remove);
-  add_sky_columns(srclist, *Wcs::from_header(s.cards), s.cards);
+  write_solved_image(image, out, s,
+                     fmt::format("{} index={} sip={}", srclist.filename().string(), s.index,
+                                 a.options.use_sip ? a.options.sip_order : 0));
+  add_sky_columns(srclist, s);
   log->info("{}: solved with {} in {:.2f} s: {} stars matched, RMS {:.3f}\" ({:.3f} px), {:.4f}\"/px{} -> {}",
             image.string(), s.index, s.seconds, s.matches.size(), s.rms_arcsec, s.rms_px,
             s.pixel_scale_arcsec, s.flipped ? ", mirrored" : "", out.string());

@@ -24,7 +24,8 @@ class StarsStage : public Stage {
     s.value("search_nsigma", o_.search_nsigma, "detection threshold, background sigma");
     s.value("bitdepth", o_.bitdepth, "detector bits; saturation = sat_frac * (2^bitdepth - 1)");
     s.value("sat_frac", o_.sat_frac, "saturation as a fraction of full scale");
-    s.value("retain_saturated", o_.retain_saturated, "detect saturated stars too");
+    s.value("retain_saturated", o_.retain_saturated,
+            "detect saturated stars too (the brightest catalogue stars: needed by solve)");
     s.value("max_sources", o_.max_sources, "keep the N brightest sources (0: all)");
     s.value("psf_plot", psf_plot_, "also write MetaData/psf_<stem>.png");
   }
@@ -53,7 +54,11 @@ class StarsStage : public Stage {
   }
 
  private:
-  StarsOptions o_;
+  StarsOptions o_ = [] {
+    StarsOptions o;
+    o.retain_saturated = true;  // as the original's navigate_all.sh
+    return o;
+  }();
   bool psf_plot_ = false;
 };
 

@@ -8,6 +8,7 @@ std::vector<std::unique_ptr<Stage>> all_stages() {
   stages.push_back(make_metadata_stage());
   stages.push_back(make_sky_stage());
   stages.push_back(make_stars_stage());
+  stages.push_back(make_solve_stage());
   stages.push_back(make_quality_stage());
   return stages;
 }

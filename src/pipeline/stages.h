@@ -12,6 +12,7 @@ std::unique_ptr<Stage> make_calibrate_stage();
 std::unique_ptr<Stage> make_metadata_stage();
 std::unique_ptr<Stage> make_sky_stage();
 std::unique_ptr<Stage> make_stars_stage();
+std::unique_ptr<Stage> make_solve_stage();
 std::unique_ptr<Stage> make_quality_stage();
 
 }  // namespace ap::pipeline

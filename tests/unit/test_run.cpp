@@ -37,7 +37,11 @@ class RunNight : public ::testing::Test {
            "  min_bgheight: 16\n");
   }
 
-  void config(const std::string& text) { std::ofstream(dir / "run.yaml") << text; }
+  // 128-pixel frames are too small to plate-solve with the Tycho-2 indexes.
+  void config(const std::string& text) {
+    std::ofstream(dir / "run.yaml") << "run:\n  stages: [metadata, sky, stars, quality]\n" << text;
+  }
+
 
   RunSummary run(bool dry_run = false) {
     RunOptions o;
@@ -120,7 +124,7 @@ TEST_F(RunNight, ConfigurationErrorsNameFileLineAndKey) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
-    EXPECT_NE(std::string(e.what()).find("run.yaml: line 3: unknown key 'sky.nbg_colls'"),
+    EXPECT_NE(std::string(e.what()).find("run.yaml: line 5: unknown key 'sky.nbg_colls'"),
               std::string::npos)
         << e.what();
   }
@@ -177,7 +181,7 @@ TEST(Demo, ProcessesItsNightAndIsUpToDateTheSecondTime) {
   const std::string args = fmt::format("demo '{}' --frames 1 --size 128 -j 2", dir.path().string());
   auto r = test::run_ap(args);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  // 4 frames: calibrate, metadata, sky, stars; quality for each of the 4 filters.
+  // 4 frames: calibrate, metadata, sky, stars (too small to solve); quality for each filter.
   EXPECT_NE(r.out.find("20 ok, 0 skipped, 0 failed"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(dir / "out/report/index.html"));
   EXPECT_TRUE(fs::exists(dir / "demo.yaml"));
