@@ -42,5 +42,6 @@ void add_stars(CLI::App& app);
 void add_quality(CLI::App& app);
 void add_metadata(CLI::App& app);
 void add_solve(CLI::App& app);
+void add_resample(CLI::App& app);
 
 }  // namespace ap::cli

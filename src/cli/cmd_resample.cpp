@@ -1,0 +1,260 @@
+// ap resample IN... -o DIR [--center RA,DEC|auto] [--pixel-scale ARCSEC|auto] [--size W,H|auto]
+//   [--template FITS] [--intersection] [--kernel lanczos3|lanczos2|bilinear|nearest]
+//   [--oversampling N] [--fscale exposure|none]
+// ap coadd IN... OUT [--combine median|mean|wmean|sigclip|sum] [--sigma 3] [--weights QUALITY]
+//   [--reject-poor] [--fscale exposure|none]
+// ap stack IN... OUT [grid options of resample] [coadd options]
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/fits.h"
+#include "core/log.h"
+#include "resample/coadd.h"
+#include "resample/resample.h"
+
+namespace ap::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct GridArgs {
+  std::string center = "auto", scale = "auto", size = "auto", templ;
+  bool intersection = false;
+};
+
+struct ResampleArgs {
+  std::vector<std::string> inputs;
+  std::string out, kernel = "lanczos3", fscale = "none", combine = "median", weights;
+  int oversampling = 0;
+  double sigma = 3.0;
+  bool reject_poor = false;
+  GridArgs grid;
+};
+
+std::vector<double> numbers(const std::string& text, std::size_t n, const char* what) {
+  std::vector<double> v;
+  std::stringstream ss(text);
+  for (std::string part; std::getline(ss, part, ',');) {
+    try {
+      v.push_back(std::stod(part));
+    } catch (const std::exception&) {
+      throw Error(ExitCode::kUsage, fmt::format("{}: '{}' is not a number", what, part));
+    }
+  }
+  if (v.size() != n) throw Error(ExitCode::kUsage, fmt::format("{} needs {} comma-separated numbers", what, n));
+  return v;
+}
+
+Grid grid_for(const std::vector<StackInput>& inputs, const GridArgs& g) {
+  if (!g.templ.empty()) {
+    const HduInfo info = read_hdu_list(g.templ).front();
+    auto wcs = Wcs::from_header(info.header);
+    if (!wcs || info.shape.size() < 2)
+      throw Error(ExitCode::kBadInput, fmt::format("{}: a template needs an image and a WCS", g.templ));
+    return {std::move(*wcs), static_cast<std::size_t>(info.shape[0]), static_cast<std::size_t>(info.shape[1])};
+  }
+  GridOptions o;
+  o.intersection = g.intersection;
+  if (g.center != "auto") {
+    const auto c = numbers(g.center, 2, "--center");
+    o.ra = c[0], o.dec = c[1];
+  }
+  if (g.scale != "auto") o.pixel_scale = numbers(g.scale, 1, "--pixel-scale")[0];
+  if (g.size != "auto") {
+    const auto s = numbers(g.size, 2, "--size");
+    o.width = static_cast<std::size_t>(s[0]), o.height = static_cast<std::size_t>(s[1]);
+  }
+  return choose_grid(footprints(inputs), o);
+}
+
+// "raw-T20-...-001" inside a derived file name, to pair frames with their quality reports.
+std::string frame_key(const std::string& path) {
+  const std::string stem = fs::path(path).stem().string();
+  const auto raw = stem.find("raw-");
+  return raw == std::string::npos ? stem : stem.substr(raw);
+}
+
+// Frame weights (and poor flags) from `ap quality` output, .json or .csv.
+std::map<std::string, std::pair<double, bool>> read_weights(const std::string& file) {
+  std::map<std::string, std::pair<double, bool>> out;
+  const std::string text = read_file(file);
+  if (fs::path(file).extension() == ".json") {
+    for (const auto& f : nlohmann::json::parse(text)["frames"])
+      out[frame_key(f.value("file", ""))] = {f.value("weight", 1.0), f.value("poor", false)};
+    return out;
+  }
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);
+  const auto split = [](const std::string& l) {
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (char c : l) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.push_back(cell), cell.clear();
+      else cell += c;
+    }
+    cells.push_back(cell);
+    return cells;
+  };
+  const auto header = split(line);
+  const auto col = [&](const char* name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) throw Error(ExitCode::kBadInput, fmt::format("{}: no '{}' column", file, name));
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  const std::size_t cfile = col("image_info.file"), cweight = col("weight"), cpoor = col("poor");
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    if (cells.size() <= std::max({cfile, cweight, cpoor})) continue;
+    out[frame_key(cells[cfile])] = {std::stod(cells[cweight]), cells[cpoor] == "1"};
+  }
+  return out;
+}
+
+std::vector<StackInput> stack_inputs(const ResampleArgs& a) {
+  std::vector<StackInput> in;
+  for (const std::string& f : a.inputs) in.push_back({f, 1.0});
+  if (a.weights.empty()) return in;
+  const auto weights = read_weights(a.weights);
+  for (StackInput& s : in) {
+    const auto it = weights.find(frame_key(s.image.string()));
+    if (it == weights.end()) {
+      logger("coadd")->warn("{}: not in {}, weight 1", s.image.string(), a.weights);
+      continue;
+    }
+    s.weight = a.reject_poor && it->second.second ? 0.0 : std::max(it->second.first, a.reject_poor ? 0.0 : 1e-3);
+  }
+  return in;
+}
+
+CoaddOptions coadd_options(const ResampleArgs& a) {
+  CoaddOptions o;
+  o.combine = parse_combine(a.combine);
+  o.sigma = a.sigma;
+  o.fscale_exposure = a.fscale == "exposure";
+  if (a.fscale != "exposure" && a.fscale != "none") throw Error(ExitCode::kUsage, "--fscale is exposure or none");
+  o.resample.kernel = parse_kernel(a.kernel);
+  o.resample.oversampling = a.oversampling;
+  return o;
+}
+
+void write_coadd(const std::string& out, const Coadded& c, const std::vector<StackInput>& inputs,
+                 const std::string& command) {
+  Header h = read_hdu_list(inputs.front().image).front().header;
+  Wcs::erase_from(h);
+  for (const auto& card : c.header.cards()) {
+    if (card.key == "HISTORY") h.add_history(card.comment);
+    else h.set(card.key, card.value, card.comment);
+  }
+  stamp(h, command, arguments());
+  std::vector<fs::path> protect;
+  for (const StackInput& in : inputs) protect.push_back(in.image);
+  FitsWriter w(out, protect);
+  w.add_image(c.image, h);
+  w.add_image(c.weight, {}, "WEIGHT");
+  w.add_image(c.exposure, {}, "EXPOSURE");
+  w.commit();
+}
+
+void run_resample(const ResampleArgs& a) {
+  if (!fs::is_directory(a.out)) throw Error(ExitCode::kUsage, fmt::format("{}: -o needs an existing directory", a.out));
+  std::vector<StackInput> inputs;
+  for (const std::string& f : a.inputs) inputs.push_back({f, 1.0});
+  const Grid grid = grid_for(inputs, a.grid);
+  const CoaddOptions o = coadd_options(a);
+  auto log = logger("resample");
+  log->info("grid {} x {} at {:.3f}\"/px", grid.width, grid.height, grid.wcs.pixel_scale_arcsec());
+  for (const StackInput& in : inputs) {
+    const FitsImage img = read_image(in.image);
+    const auto wcs = Wcs::from_header(img.header());
+    if (!wcs) throw Error(ExitCode::kBadInput, fmt::format("{}: no WCS (solve it first with ap solve)", in.image.string()));
+    ResampleOptions ro = o.resample;
+    if (o.fscale_exposure) ro.exposure = img.header().get_double_any({"EXPOSURE", "EXPTIME"});
+    const Resampled r = resample(img.image, *wcs, nullptr, grid, ro);
+    Header h = img.header();
+    Wcs::erase_from(h);
+    grid.wcs.to_header(h);
+    if (ro.exposure) h.set("BUNIT", "adu/s", "divided by the exposure");
+    stamp(h, "resample", arguments());
+    const fs::path out = fs::path(a.out) / ("res_" + in.image.stem().string() + ".fits");
+    FitsWriter w(out, {in.image});
+    w.add_image(r.image, h);
+    w.add_image(r.weight, {}, "WEIGHT");
+    w.commit();
+    log->info("{} -> {}", in.image.string(), out.string());
+  }
+}
+
+void add_grid_options(CLI::App* cmd, ResampleArgs& a) {
+  cmd->add_option(flag("center"), a.grid.center, "Grid centre RA,DEC in degrees, or auto")->capture_default_str();
+  cmd->add_option(flag("pixel-scale"), a.grid.scale, "Grid pixel scale in arcsec, or auto (median input)")
+      ->capture_default_str();
+  cmd->add_option(flag("size"), a.grid.size, "Grid W,H in pixels, or auto (cover the inputs)")->capture_default_str();
+  cmd->add_option(flag("template"), a.grid.templ, "Take the grid (WCS and size) from this FITS image");
+  cmd->add_flag(flag("intersection"), a.grid.intersection, "Cover only what every input covers");
+  cmd->add_option(flag("kernel"), a.kernel, "lanczos3, lanczos2, bilinear or nearest")->capture_default_str();
+  cmd->add_option(flag("oversampling"), a.oversampling, "Sub-pixels per axis (0: from the scale ratio)")
+      ->capture_default_str();
+  cmd->add_option(flag("fscale"), a.fscale, "exposure: divide by EXPOSURE (ADU/s), or none")->capture_default_str();
+}
+
+void add_combine_options(CLI::App* cmd, ResampleArgs& a) {
+  cmd->add_option(flag("combine"), a.combine, "median, mean, wmean, sigclip or sum")->capture_default_str();
+  cmd->add_option(flag("sigma"), a.sigma, "Clipping for sigclip")->capture_default_str();
+  cmd->add_option(flag("weights"), a.weights, "Frame weights from ap quality (.csv or .json)");
+  cmd->add_flag(flag("reject-poor"), a.reject_poor, "Leave out frames ap quality flagged as poor");
+}
+
+}  // namespace
+
+void add_resample(CLI::App& app) {
+  auto a = std::make_shared<ResampleArgs>();
+  CLI::App* cmd = app.add_subcommand("resample", "Reproject images onto one sky grid (Lanczos, wcslib, SIP)");
+  cmd->add_option("IN", a->inputs, "Input images with a WCS")->required();
+  cmd->add_option("-o,--output-dir", a->out, "Output directory (res_<name>.fits with a WEIGHT HDU)")->required();
+  add_grid_options(cmd, *a);
+  cmd->callback([a] { run_resample(*a); });
+
+  auto c = std::make_shared<ResampleArgs>();
+  CLI::App* coadd = app.add_subcommand("coadd", "Combine images already on one grid (from ap resample)");
+  coadd->add_option("FILES", c->inputs, "IN... OUT: images on one grid, then the output FITS")
+      ->required()->expected(2, -1);
+  add_combine_options(coadd, *c);
+  coadd->add_option(flag("fscale"), c->fscale, "exposure: divide by EXPOSURE (ADU/s), or none")->capture_default_str();
+  coadd->callback([c] {
+    c->out = c->inputs.back();
+    c->inputs.pop_back();
+    const auto inputs = stack_inputs(*c);
+    write_coadd(c->out, coadd_files(inputs, coadd_options(*c)), inputs, "coadd");
+  });
+
+  auto s = std::make_shared<ResampleArgs>();
+  CLI::App* stack = app.add_subcommand("stack", "Resample and combine in one pass, no intermediate files");
+  stack->add_option("FILES", s->inputs, "IN... OUT: images with a WCS, then the output FITS")
+      ->required()->expected(2, -1);
+  add_grid_options(stack, *s);
+  add_combine_options(stack, *s);
+  stack->callback([s] {
+    s->out = s->inputs.back();
+    s->inputs.pop_back();
+    const auto inputs = stack_inputs(*s);
+    const Grid grid = grid_for(inputs, s->grid);
+    write_coadd(s->out, stack_files(inputs, grid, coadd_options(*s)), inputs, "stack");
+  });
+}
+
+}  // namespace ap::cli
