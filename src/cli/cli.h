@@ -43,5 +43,6 @@ void add_quality(CLI::App& app);
 void add_metadata(CLI::App& app);
 void add_solve(CLI::App& app);
 void add_resample(CLI::App& app);
+void add_rgb(CLI::App& app);
 
 }  // namespace ap::cli

@@ -90,6 +90,7 @@ int run(int argc, char** argv) {
   add_metadata(app);
   add_solve(app);
   add_resample(app);
+  add_rgb(app);
 
   std::vector<std::string> args = effective_args(argc, argv, app);
   // HISTORY records what follows the subcommand's name, not the global options.
