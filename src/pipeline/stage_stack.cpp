@@ -1,0 +1,193 @@
+// The stack and colour steps of ap run.
+//
+// stack: per target and filter, the solved frames resampled and combined in
+// one pass (`ap stack`) onto one grid per target (north up, covering every
+// frame of every filter, so the filters' stacks line up pixel for pixel),
+// weighted by the quality grades with poor frames left out:
+// Stacks/stack_<target>_<filter>.fits.
+// colour: per target, the composites whose filters were stacked (rgb from
+// Red/Green/Blue, hgb from Ha/Green/Blue, sho from SII/Ha/OIII, hoo from
+// Ha/OIII), as `ap rgb` makes them: Colour/<preset>_<target>.png.
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "colour/rgb.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/fits.h"
+#include "pipeline/plan.h"
+#include "pipeline/stages.h"
+#include "resample/coadd.h"
+
+namespace ap::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+// "NGC_6888:T20:Ha:20200716" -> target "NGC_6888", filter "Ha".
+std::pair<std::string, std::string> target_and_filter(const std::string& group) {
+  const auto a = group.find(':'), b = group.find(':', a + 1), c = group.find(':', b + 1);
+  return {group.substr(0, a), group.substr(b + 1, c - b - 1)};
+}
+
+// Frame weights of a group's quality summary, by raw file stem (0: poor).
+std::map<std::string, double> quality_weights(const fs::path& json) {
+  std::map<std::string, double> w;
+  if (!fs::exists(json)) return w;
+  for (const auto& f : nlohmann::json::parse(read_file(json))["frames"]) {
+    std::string stem = fs::path(f.value("file", "")).stem().string();
+    if (const auto raw = stem.find("raw-"); raw != std::string::npos) stem = stem.substr(raw);
+    w[stem] = f.value("poor", false) ? 0.0 : std::max(1e-3, f.value("weight", 1.0));
+  }
+  return w;
+}
+
+class StackStage : public Stage {
+ public:
+  const char* name() const override { return "stack"; }
+
+  void bind(ConfigSection& s) override {
+    s.value("combine", settings_.combine, "median, mean, wmean, sigclip or sum");
+    s.value("kernel", settings_.kernel, "lanczos3, lanczos2, bilinear or nearest");
+    s.value("pixel_scale", settings_.pixel_scale, "arcsec per pixel of the stacks (0: the frames' median)");
+    s.value("use_quality", use_quality_, "weight frames by their grade and leave out poor ones");
+  }
+
+  void plan(Plan& plan, const std::string& parameters) override {
+    // Per target: every frame (all filters) decides the grid.
+    std::map<std::string, std::vector<Product>> by_target;
+    std::map<std::string, std::set<std::string>> groups_of_target;
+    for (const PlannedFrame& f : plan.frames()) {
+      const auto [target, filter] = target_and_filter(f.group);
+      by_target[target].push_back({f.current, f.writer});
+      groups_of_target[target].insert(f.group);
+    }
+    for (const auto& [target, frames] : by_target) {
+      for (const std::string& group : groups_of_target[target]) {
+        const std::string filter = target_and_filter(group).second;
+        std::vector<Product> inputs = frames;
+        fs::path quality;
+        if (const auto g = plan.group_products().find(group); g != plan.group_products().end()) {
+          if (const auto q = g->second.find("quality_json"); q != g->second.end() && use_quality_) {
+            inputs.push_back(q->second);
+            quality = q->second.path;
+          }
+        }
+        const fs::path out = plan.out_dir() / "Stacks" / fmt::format("stack_{}_{}.fits", target, filter);
+        const std::size_t task = plan.add_group_task(
+            name(), group, parameters, inputs, {out},
+            [s = settings_, out, filter, quality](const std::vector<fs::path>& present) {
+              stack(present, filter, quality, out, s);
+            });
+        plan.group_products()[target + ":" + filter]["stack"] = {out, task};
+        plan.group_products()[group]["stack"] = {out, task};
+      }
+    }
+  }
+
+ private:
+  struct Settings {
+    std::string combine = "median", kernel = "lanczos3";
+    double pixel_scale = 0.0;
+  };
+
+  static void stack(const std::vector<fs::path>& present, const std::string& filter, const fs::path& quality,
+                    const fs::path& out, const Settings& settings) {
+    std::vector<StackInput> all, mine;
+    const auto weights = quality_weights(quality);
+    for (const fs::path& p : present) {
+      if (p.extension() == ".json") continue;
+      all.push_back({p, 1.0});
+      if (read_hdu_list(p).front().header.get("FILTER", "") != filter) continue;
+      std::string stem = p.stem().string();
+      if (const auto raw = stem.find("raw-"); raw != std::string::npos) stem = stem.substr(raw);
+      const auto w = weights.find(stem);
+      mine.push_back({p, w == weights.end() ? 1.0 : w->second});
+    }
+    GridOptions go;
+    if (settings.pixel_scale > 0) go.pixel_scale = settings.pixel_scale;
+    const Grid grid = choose_grid(footprints(all), go);
+    CoaddOptions o;
+    o.combine = parse_combine(settings.combine);
+    o.resample.kernel = parse_kernel(settings.kernel);
+    const Coadded c = stack_files(mine, grid, o);
+    Header h = read_hdu_list(mine.front().image).front().header;
+    Wcs::erase_from(h);
+    for (const auto& card : c.header.cards()) {
+      if (card.key == "HISTORY") h.add_history(card.comment);
+      else h.set(card.key, card.value, card.comment);
+    }
+    stamp(h, "run stack", fmt::format("{} frames, {}", mine.size(), settings.combine));
+    std::vector<fs::path> protect;
+    for (const StackInput& s : all) protect.push_back(s.image);
+    FitsWriter w(out, protect);
+    w.add_image(c.image, h);
+    w.add_image(c.weight, {}, "WEIGHT");
+    w.add_image(c.exposure, {}, "EXPOSURE");
+    w.commit();
+  }
+
+  Settings settings_;
+  bool use_quality_ = true;
+};
+
+class ColourStage : public Stage {
+ public:
+  const char* name() const override { return "colour"; }
+
+  void bind(ConfigSection& s) override {
+    s.value("presets", presets_, "composites to make when their filters were stacked");
+    s.value("stretch", stretch_, "asinh (Lupton) or power (STIFF-like)");
+    s.value("Q", q_, "asinh softening");
+  }
+
+  void plan(Plan& plan, const std::string& parameters) override {
+    std::map<std::string, std::map<std::string, Product>> stacks;  // target -> filter -> stack
+    for (const auto& [key, products] : plan.group_products()) {
+      const auto colon = key.find(':');
+      if (colon == std::string::npos || key.find(':', colon + 1) != std::string::npos) continue;
+      if (const auto s = products.find("stack"); s != products.end())
+        stacks[key.substr(0, colon)][key.substr(colon + 1)] = s->second;
+    }
+    for (const auto& [target, filters] : stacks) {
+      for (const std::string& preset : presets_) {
+        const auto wanted = preset_filters(preset);
+        std::vector<Product> inputs;
+        for (const std::string& f : wanted)
+          if (const auto it = filters.find(f); it != filters.end()) inputs.push_back(it->second);
+        if (inputs.size() != 3) continue;
+        const fs::path out = plan.out_dir() / "Colour" / fmt::format("{}_{}.png", preset, target);
+        const std::size_t task = plan.add_group_task(
+            name(), target + ":" + preset, parameters, inputs, {out},
+            [out, inputs, stretch = stretch_, q = q_](const std::vector<fs::path>& present) {
+              if (present.size() != 3) throw Error(ExitCode::kFailed, "a stack of the composite is missing");
+              RgbOptions o;
+              o.stretch = parse_stretch(stretch);
+              o.q = q;
+              std::vector<FitsImage> ch;
+              for (const Product& p : inputs) ch.push_back(read_image(p.path));
+              write_rgb(out, compose_rgb(ch[0].image, ch[1].image, ch[2].image, o));
+            });
+        plan.group_products()[target + ":" + preset]["colour"] = {out, task};
+      }
+    }
+  }
+
+ private:
+  std::vector<std::string> presets_ = {"rgb", "hgb", "sho", "hoo"};
+  std::string stretch_ = "asinh";
+  double q_ = 8.0;
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> make_stack_stage() { return std::make_unique<StackStage>(); }
+std::unique_ptr<Stage> make_colour_stage() { return std::make_unique<ColourStage>(); }
+
+}  // namespace ap::pipeline
