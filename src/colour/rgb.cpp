@@ -135,6 +135,26 @@ RgbImage compose_rgb(const Image& r, const Image& g, const Image& b, const RgbOp
   return out;
 }
 
+RgbImage shrink(const RgbImage& rgb, std::size_t max_side) {
+  const std::size_t step = std::max<std::size_t>(1, (std::max(rgb.width, rgb.height) + max_side - 1) / max_side);
+  RgbImage out;
+  out.width = std::max<std::size_t>(1, rgb.width / step);
+  out.height = std::max<std::size_t>(1, rgb.height / step);
+  out.bits = rgb.bits;
+  out.samples.assign(out.width * out.height * 3, 0);
+  for (std::size_t y = 0; y < out.height; ++y) {
+    for (std::size_t x = 0; x < out.width; ++x) {
+      for (std::size_t c = 0; c < 3; ++c) {
+        double sum = 0.0;
+        for (std::size_t j = 0; j < step; ++j)
+          for (std::size_t i = 0; i < step; ++i) sum += rgb.samples[((y * step + j) * rgb.width + x * step + i) * 3 + c];
+        out.samples[(y * out.width + x) * 3 + c] = static_cast<std::uint16_t>(std::lround(sum / static_cast<double>(step * step)));
+      }
+    }
+  }
+  return out;
+}
+
 void write_rgb(const std::filesystem::path& path, const RgbImage& rgb) {
   const std::string ext = lower(path.extension().string());
   if (ext == ".png") {

@@ -50,6 +50,9 @@ RgbImage compose_rgb(const Image& r, const Image& g, const Image& b, const RgbOp
 // hoo (Ha, OIII, OIII), hgb (Ha, Green, Blue). Throws ap::Error (kUsage).
 std::array<std::string, 3> preset_filters(std::string_view preset);
 
+// Block averages down to at most max_side pixels on the longer side (previews).
+RgbImage shrink(const RgbImage& rgb, std::size_t max_side);
+
 // Writes PNG, TIFF (by extension) or a FITS cube of the three channels
 // scaled 0..1 (.fits); atomically. Throws ap::Error (kUsage) for another extension.
 void write_rgb(const std::filesystem::path& path, const RgbImage& rgb);

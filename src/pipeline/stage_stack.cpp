@@ -163,18 +163,21 @@ class ColourStage : public Stage {
           if (const auto it = filters.find(f); it != filters.end()) inputs.push_back(it->second);
         if (inputs.size() != 3) continue;
         const fs::path out = plan.out_dir() / "Colour" / fmt::format("{}_{}.png", preset, target);
+        const fs::path preview = plan.out_dir() / "Colour" / fmt::format("{}_{}_preview.png", preset, target);
         const std::size_t task = plan.add_group_task(
-            name(), target + ":" + preset, parameters, inputs, {out},
-            [out, inputs, stretch = stretch_, q = q_](const std::vector<fs::path>& present) {
+            name(), target + ":" + preset, parameters, inputs, {out, preview},
+            [out, preview, inputs, stretch = stretch_, q = q_](const std::vector<fs::path>& present) {
               if (present.size() != 3) throw Error(ExitCode::kFailed, "a stack of the composite is missing");
               RgbOptions o;
               o.stretch = parse_stretch(stretch);
               o.q = q;
               std::vector<FitsImage> ch;
               for (const Product& p : inputs) ch.push_back(read_image(p.path));
-              write_rgb(out, compose_rgb(ch[0].image, ch[1].image, ch[2].image, o));
+              const RgbImage rgb = compose_rgb(ch[0].image, ch[1].image, ch[2].image, o);
+              write_rgb(preview, shrink(rgb, 720));
+              write_rgb(out, rgb);
             });
-        plan.group_products()[target + ":" + preset]["colour"] = {out, task};
+        plan.group_products()[target + ":" + preset]["colour"] = {preview, task};
       }
     }
   }
