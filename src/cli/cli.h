@@ -44,5 +44,6 @@ void add_metadata(CLI::App& app);
 void add_solve(CLI::App& app);
 void add_resample(CLI::App& app);
 void add_rgb(CLI::App& app);
+void add_continuum(CLI::App& app);
 
 }  // namespace ap::cli

@@ -91,6 +91,7 @@ int run(int argc, char** argv) {
   add_solve(app);
   add_resample(app);
   add_rgb(app);
+  add_continuum(app);
 
   std::vector<std::string> args = effective_args(argc, argv, app);
   // HISTORY records what follows the subcommand's name, not the global options.
