@@ -1,6 +1,7 @@
 // ap demo [DIR] [--frames 10] [--size 2048] [-j N] [--force]
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,10 @@ void demo(const pipeline::DemoOptions& o) {
   fmt::print("simulate {:.1f} s, masters {:.1f} s, run {:.1f} s\n", r.simulate_seconds,
              r.masters_seconds, r.run_seconds);
   fmt::print("configuration: {}\nreport: {}\n", r.config.string(), r.run.report.string());
+  const auto colour = r.config.parent_path() / "out" / "Colour";
+  if (std::filesystem::is_directory(colour))
+    for (const auto& e : std::filesystem::directory_iterator(colour))
+      if (e.path().string().find("_preview") == std::string::npos) fmt::print("colour composite: {}\n", e.path().string());
   if (r.run.failed()) throw Error(ExitCode::kFailed, "some steps failed (see the table above)");
 }
 

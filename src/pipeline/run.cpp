@@ -117,15 +117,15 @@ void write_night_report(const fs::path& dir, Plan& plan, const std::vector<Task>
   }
   for (auto& [key, g] : groups)
     if (!g.frames.empty()) report.groups.push_back(std::move(g));
-  // Products: stacks (asinh previews) and colour composites (their previews).
+  // Products: stacks and continuum images (asinh previews), colour composites (their previews).
   for (const auto& [key, products] : plan.group_products()) {
     for (const auto& [kind, product] : products) {
-      if (!fs::exists(product.path) || (kind != "stack" && kind != "colour")) continue;
+      if (!fs::exists(product.path) || (kind != "stack" && kind != "colour" && kind != "continuum")) continue;
       if (kind == "stack" && key.find(':') != key.rfind(':')) continue;  // listed once, per target:filter
       try {
         report.products.push_back({fmt::format("{}: {}", kind, product.path.filename().string()),
-                                   kind == "stack" ? preview_png(read_image(product.path).image, 480)
-                                                   : read_file(product.path)});
+                                   kind == "colour" ? read_file(product.path)
+                                                    : preview_png(read_image(product.path).image, 480)});
       } catch (const std::exception& e) {
         logger("run")->warn("{}: no preview: {}", product.path.string(), e.what());
       }

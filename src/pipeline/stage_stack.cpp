@@ -5,6 +5,7 @@
 // frame of every filter, so the filters' stacks line up pixel for pixel),
 // weighted by the quality grades with poor frames left out:
 // Stacks/stack_<target>_<filter>.fits.
+// continuum: per target, narrow minus scaled broad band from the stacks.
 // colour: per target, the composites whose filters were stacked (rgb from
 // Red/Green/Blue, hgb from Ha/Green/Blue, sho from SII/Ha/OIII, hoo from
 // Ha/OIII), as `ap rgb` makes them: Colour/<preset>_<target>.png.
@@ -17,6 +18,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "arith/continuum.h"
 #include "colour/rgb.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -188,8 +190,62 @@ class ColourStage : public Stage {
   double q_ = 8.0;
 };
 
+// continuum: per target, each narrow band minus its broad band (Ha - Red by
+// default) from the stacks: Stacks/cont_<target>_<narrow>-<broad>.fits.
+class ContinuumStage : public Stage {
+ public:
+  const char* name() const override { return "continuum"; }
+
+  void bind(ConfigSection& s) override {
+    s.value("pairs", pairs_, "narrow:broad filter pairs, e.g. Ha:Red, OIII:Green");
+    s.value("method", method_, "stars or background");
+  }
+
+  void plan(Plan& plan, const std::string& parameters) override {
+    std::map<std::string, std::map<std::string, Product>> stacks;  // target -> filter -> stack
+    for (const auto& [key, products] : plan.group_products()) {
+      const auto colon = key.find(':');
+      if (colon == std::string::npos || key.find(':', colon + 1) != std::string::npos) continue;
+      if (const auto s = products.find("stack"); s != products.end())
+        stacks[key.substr(0, colon)][key.substr(colon + 1)] = s->second;
+    }
+    for (const auto& [target, filters] : stacks) {
+      for (const std::string& pair : pairs_) {
+        const auto colon = pair.find(':');
+        if (colon == std::string::npos) throw Error(ExitCode::kBadInput, fmt::format("continuum pair '{}' is not narrow:broad", pair));
+        const auto narrow = filters.find(pair.substr(0, colon)), broad = filters.find(pair.substr(colon + 1));
+        if (narrow == filters.end() || broad == filters.end()) continue;
+        const fs::path out = plan.out_dir() / "Stacks" /
+                             fmt::format("cont_{}_{}-{}.fits", target, narrow->first, broad->first);
+        const std::size_t task = plan.add_group_task(
+            name(), target + ":" + pair, parameters, {narrow->second, broad->second}, {out},
+            [out, n = narrow->second.path, b = broad->second.path, method = method_](const std::vector<fs::path>& present) {
+              if (present.size() != 2) throw Error(ExitCode::kFailed, "a stack is missing");
+              const FitsImage ni = read_image(n), bi = read_image(b);
+              ContinuumOptions o;
+              o.method = parse_continuum_method(method);
+              const ContinuumResult r = continuum_subtract(ni.image, bi.image, o);
+              Header h = ni.header();
+              h.set("CONTSCAL", r.scale, "broad-band scale subtracted");
+              h.set("CONTSERR", r.scale_err, "uncertainty of CONTSCAL");
+              h.set("CONTMETH", method, "how the scale was found");
+              h.set("CONTBRD", b.filename().string(), "broad-band image");
+              stamp(h, "run continuum", fmt::format("{} - {:.5f} x {}", n.filename().string(), r.scale, b.filename().string()));
+              write_image(out, r.image, h, {n, b});
+            });
+        plan.group_products()[target + ":" + pair]["continuum"] = {out, task};
+      }
+    }
+  }
+
+ private:
+  std::vector<std::string> pairs_ = {"Ha:Red", "OIII:Green", "SII:Red"};
+  std::string method_ = "stars";
+};
+
 }  // namespace
 
+std::unique_ptr<Stage> make_continuum_stage() { return std::make_unique<ContinuumStage>(); }
 std::unique_ptr<Stage> make_stack_stage() { return std::make_unique<StackStage>(); }
 std::unique_ptr<Stage> make_colour_stage() { return std::make_unique<ColourStage>(); }
 

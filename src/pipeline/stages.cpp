@@ -11,6 +11,7 @@ std::vector<std::unique_ptr<Stage>> all_stages() {
   stages.push_back(make_solve_stage());
   stages.push_back(make_quality_stage());
   stages.push_back(make_stack_stage());
+  stages.push_back(make_continuum_stage());
   stages.push_back(make_colour_stage());
   return stages;
 }

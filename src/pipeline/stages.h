@@ -15,6 +15,7 @@ std::unique_ptr<Stage> make_stars_stage();
 std::unique_ptr<Stage> make_solve_stage();
 std::unique_ptr<Stage> make_quality_stage();
 std::unique_ptr<Stage> make_stack_stage();
+std::unique_ptr<Stage> make_continuum_stage();
 std::unique_ptr<Stage> make_colour_stage();
 
 }  // namespace ap::pipeline
