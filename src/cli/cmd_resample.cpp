@@ -152,24 +152,6 @@ CoaddOptions coadd_options(const ResampleArgs& a) {
   return o;
 }
 
-void write_coadd(const std::string& out, const Coadded& c, const std::vector<StackInput>& inputs,
-                 const std::string& command) {
-  Header h = read_hdu_list(inputs.front().image).front().header;
-  Wcs::erase_from(h);
-  for (const auto& card : c.header.cards()) {
-    if (card.key == "HISTORY") h.add_history(card.comment);
-    else h.set(card.key, card.value, card.comment);
-  }
-  stamp(h, command, arguments());
-  std::vector<fs::path> protect;
-  for (const StackInput& in : inputs) protect.push_back(in.image);
-  FitsWriter w(out, protect);
-  w.add_image(c.image, h);
-  w.add_image(c.weight, {}, "WEIGHT");
-  w.add_image(c.exposure, {}, "EXPOSURE");
-  w.commit();
-}
-
 void run_resample(const ResampleArgs& a) {
   if (!fs::is_directory(a.out)) throw Error(ExitCode::kUsage, fmt::format("{}: -o needs an existing directory", a.out));
   std::vector<StackInput> inputs;
@@ -239,7 +221,7 @@ void add_resample(CLI::App& app) {
     c->out = c->inputs.back();
     c->inputs.pop_back();
     const auto inputs = stack_inputs(*c);
-    write_coadd(c->out, coadd_files(inputs, coadd_options(*c)), inputs, "coadd");
+    write_coadded(c->out, coadd_files(inputs, coadd_options(*c)), inputs, "coadd", arguments());
   });
 
   auto s = std::make_shared<ResampleArgs>();
@@ -253,7 +235,7 @@ void add_resample(CLI::App& app) {
     s->inputs.pop_back();
     const auto inputs = stack_inputs(*s);
     const Grid grid = grid_for(inputs, s->grid);
-    write_coadd(s->out, stack_files(inputs, grid, coadd_options(*s)), inputs, "stack");
+    write_coadded(s->out, stack_files(inputs, grid, coadd_options(*s)), inputs, "stack", arguments());
   });
 }
 

@@ -50,6 +50,18 @@ std::map<std::string, double> quality_weights(const fs::path& json) {
   return w;
 }
 
+// The stack step's products: target -> filter -> stack.
+std::map<std::string, std::map<std::string, Product>> stacks_by_target(Plan& plan) {
+  std::map<std::string, std::map<std::string, Product>> stacks;
+  for (const auto& [key, products] : plan.group_products()) {
+    const auto colon = key.find(':');
+    if (colon == std::string::npos || key.find(':', colon + 1) != std::string::npos) continue;
+    if (const auto s = products.find("stack"); s != products.end())
+      stacks[key.substr(0, colon)][key.substr(colon + 1)] = s->second;
+  }
+  return stacks;
+}
+
 class StackStage : public Stage {
  public:
   const char* name() const override { return "stack"; }
@@ -118,21 +130,8 @@ class StackStage : public Stage {
     CoaddOptions o;
     o.combine = parse_combine(settings.combine);
     o.resample.kernel = parse_kernel(settings.kernel);
-    const Coadded c = stack_files(mine, grid, o);
-    Header h = read_hdu_list(mine.front().image).front().header;
-    Wcs::erase_from(h);
-    for (const auto& card : c.header.cards()) {
-      if (card.key == "HISTORY") h.add_history(card.comment);
-      else h.set(card.key, card.value, card.comment);
-    }
-    stamp(h, "run stack", fmt::format("{} frames, {}", mine.size(), settings.combine));
-    std::vector<fs::path> protect;
-    for (const StackInput& s : all) protect.push_back(s.image);
-    FitsWriter w(out, protect);
-    w.add_image(c.image, h);
-    w.add_image(c.weight, {}, "WEIGHT");
-    w.add_image(c.exposure, {}, "EXPOSURE");
-    w.commit();
+    write_coadded(out, stack_files(mine, grid, o), mine, "run stack",
+                  fmt::format("{} frames, {}", mine.size(), settings.combine));
   }
 
   Settings settings_;
@@ -150,13 +149,7 @@ class ColourStage : public Stage {
   }
 
   void plan(Plan& plan, const std::string& parameters) override {
-    std::map<std::string, std::map<std::string, Product>> stacks;  // target -> filter -> stack
-    for (const auto& [key, products] : plan.group_products()) {
-      const auto colon = key.find(':');
-      if (colon == std::string::npos || key.find(':', colon + 1) != std::string::npos) continue;
-      if (const auto s = products.find("stack"); s != products.end())
-        stacks[key.substr(0, colon)][key.substr(colon + 1)] = s->second;
-    }
+    const auto stacks = stacks_by_target(plan);
     for (const auto& [target, filters] : stacks) {
       for (const std::string& preset : presets_) {
         const auto wanted = preset_filters(preset);
@@ -202,13 +195,7 @@ class ContinuumStage : public Stage {
   }
 
   void plan(Plan& plan, const std::string& parameters) override {
-    std::map<std::string, std::map<std::string, Product>> stacks;  // target -> filter -> stack
-    for (const auto& [key, products] : plan.group_products()) {
-      const auto colon = key.find(':');
-      if (colon == std::string::npos || key.find(':', colon + 1) != std::string::npos) continue;
-      if (const auto s = products.find("stack"); s != products.end())
-        stacks[key.substr(0, colon)][key.substr(colon + 1)] = s->second;
-    }
+    const auto stacks = stacks_by_target(plan);
     for (const auto& [target, filters] : stacks) {
       for (const std::string& pair : pairs_) {
         const auto colon = pair.find(':');

@@ -213,4 +213,22 @@ Coadded stack_files(const std::vector<StackInput>& inputs, const Grid& grid, con
   return out;
 }
 
+void write_coadded(const fs::path& out, const Coadded& c, const std::vector<StackInput>& inputs,
+                   std::string_view command, std::string_view parameters) {
+  Header h = read_hdu_list(inputs.front().image).front().header;
+  Wcs::erase_from(h);
+  for (const auto& card : c.header.cards()) {
+    if (card.key == "HISTORY") h.add_history(card.comment);
+    else h.set(card.key, card.value, card.comment);
+  }
+  stamp(h, command, parameters);
+  std::vector<fs::path> protect;
+  for (const StackInput& in : inputs) protect.push_back(in.image);
+  FitsWriter w(out, protect);
+  w.add_image(c.image, h);
+  w.add_image(c.weight, {}, "WEIGHT");
+  w.add_image(c.exposure, {}, "EXPOSURE");
+  w.commit();
+}
+
 }  // namespace ap

@@ -53,4 +53,11 @@ Coadded coadd_files(const std::vector<StackInput>& inputs, const CoaddOptions& o
 // Inputs anywhere on the sky, resampled onto `grid` while combining.
 Coadded stack_files(const std::vector<StackInput>& inputs, const Grid& grid, const CoaddOptions& options);
 
+// Writes the image (header: the first input's without its WCS, plus the
+// coadd's keywords and a HISTORY card "<command>: <parameters>"), WEIGHT and
+// EXPOSURE HDUs; refuses to overwrite an input.
+void write_coadded(const std::filesystem::path& out, const Coadded& coadded,
+                   const std::vector<StackInput>& inputs, std::string_view command,
+                   std::string_view parameters);
+
 }  // namespace ap
