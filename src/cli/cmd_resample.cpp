@@ -5,22 +5,18 @@
 //   [--reject-poor] [--fscale exposure|none]
 // ap stack IN... OUT [grid options of resample] [coadd options]
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
-#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/log.h"
+#include "measure/quality.h"
 #include "resample/coadd.h"
 #include "resample/resample.h"
 
@@ -79,64 +75,18 @@ Grid grid_for(const std::vector<StackInput>& inputs, const GridArgs& g) {
   return choose_grid(footprints(inputs), o);
 }
 
-// "raw-T20-...-001" inside a derived file name, to pair frames with their quality reports.
-std::string frame_key(const std::string& path) {
-  const std::string stem = fs::path(path).stem().string();
-  const auto raw = stem.find("raw-");
-  return raw == std::string::npos ? stem : stem.substr(raw);
-}
-
-// Frame weights (and poor flags) from `ap quality` output, .json or .csv.
-std::map<std::string, std::pair<double, bool>> read_weights(const std::string& file) {
-  std::map<std::string, std::pair<double, bool>> out;
-  const std::string text = read_file(file);
-  if (fs::path(file).extension() == ".json") {
-    for (const auto& f : nlohmann::json::parse(text)["frames"])
-      out[frame_key(f.value("file", ""))] = {f.value("weight", 1.0), f.value("poor", false)};
-    return out;
-  }
-  std::istringstream in(text);
-  std::string line;
-  std::getline(in, line);
-  const auto split = [](const std::string& l) {
-    std::vector<std::string> cells;
-    std::string cell;
-    bool quoted = false;
-    for (char c : l) {
-      if (c == '"') quoted = !quoted;
-      else if (c == ',' && !quoted) cells.push_back(cell), cell.clear();
-      else cell += c;
-    }
-    cells.push_back(cell);
-    return cells;
-  };
-  const auto header = split(line);
-  const auto col = [&](const char* name) {
-    const auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end()) throw Error(ExitCode::kBadInput, fmt::format("{}: no '{}' column", file, name));
-    return static_cast<std::size_t>(it - header.begin());
-  };
-  const std::size_t cfile = col("image_info.file"), cweight = col("weight"), cpoor = col("poor");
-  while (std::getline(in, line)) {
-    const auto cells = split(line);
-    if (cells.size() <= std::max({cfile, cweight, cpoor})) continue;
-    out[frame_key(cells[cfile])] = {std::stod(cells[cweight]), cells[cpoor] == "1"};
-  }
-  return out;
-}
-
 std::vector<StackInput> stack_inputs(const ResampleArgs& a) {
   std::vector<StackInput> in;
   for (const std::string& f : a.inputs) in.push_back({f, 1.0});
   if (a.weights.empty()) return in;
-  const auto weights = read_weights(a.weights);
+  const auto grades = read_frame_grades(a.weights);
   for (StackInput& s : in) {
-    const auto it = weights.find(frame_key(s.image.string()));
-    if (it == weights.end()) {
+    const auto it = grades.find(frame_key(s.image));
+    if (it == grades.end()) {
       logger("coadd")->warn("{}: not in {}, weight 1", s.image.string(), a.weights);
       continue;
     }
-    s.weight = a.reject_poor && it->second.second ? 0.0 : std::max(it->second.first, a.reject_poor ? 0.0 : 1e-3);
+    s.weight = a.reject_poor && it->second.poor ? 0.0 : std::max(it->second.weight, a.reject_poor ? 0.0 : 1e-3);
   }
   return in;
 }

@@ -28,19 +28,21 @@ struct RgbArgs {
   RgbOptions o;
 };
 
+struct Channel {
+  std::string file;
+  FitsImage fits;
+};
+
 // The images in channel order: by FILTER for a preset, else as given.
-std::vector<FitsImage> channels(const RgbArgs& a, const std::vector<std::string>& inputs) {
-  std::vector<FitsImage> images;
-  for (const std::string& f : inputs) {
-    images.push_back(read_image(f));
-    images.back().header().set("AP_FILE", f);  // for messages
-  }
+std::vector<Channel> channels(const RgbArgs& a, const std::vector<std::string>& inputs) {
+  std::vector<Channel> images;
+  for (const std::string& f : inputs) images.push_back({f, read_image(f)});
   if (a.preset.empty()) return images;
   const auto wanted = preset_filters(a.preset);
-  std::vector<FitsImage> ordered;
+  std::vector<Channel> ordered;
   for (const std::string& filter : wanted) {
-    const auto it = std::find_if(images.begin(), images.end(), [&](const FitsImage& img) {
-      return img.header().get("FILTER", "") == filter;
+    const auto it = std::find_if(images.begin(), images.end(), [&](const Channel& c) {
+      return c.fits.header().get("FILTER", "") == filter;
     });
     if (it == images.end())
       throw Error(ExitCode::kBadInput, fmt::format("preset {} needs a {} image: none of the inputs has FILTER = '{}'",
@@ -53,7 +55,7 @@ std::vector<FitsImage> channels(const RgbArgs& a, const std::vector<std::string>
 void run_rgb(RgbArgs& a) {
   if (a.files.size() != 4) throw Error(ExitCode::kUsage, "usage: ap rgb R G B OUT");
   const std::string out = a.files.back();
-  std::vector<FitsImage> ch = channels(a, {a.files.begin(), a.files.end() - 1});
+  std::vector<Channel> ch = channels(a, {a.files.begin(), a.files.end() - 1});
   a.o.stretch = parse_stretch(a.stretch);
   a.o.asinh_stretch = a.asinh_stretch;
   if (!a.minimum.empty()) {
@@ -65,18 +67,19 @@ void run_rgb(RgbArgs& a) {
     a.o.minimum = std::array<double, 3>{m[0], m[1], m[2]};
   }
   // Channels on another grid than the first are resampled onto it.
-  const auto first = Wcs::from_header(ch[0].header());
+  const auto first = Wcs::from_header(ch[0].fits.header());
+  const Image& base = ch[0].fits.image;
   for (std::size_t c = 1; c < 3; ++c) {
-    if (ch[c].image.same_shape(ch[0].image)) continue;
-    const auto wcs = Wcs::from_header(ch[c].header());
+    Image& img = ch[c].fits.image;
+    if (img.same_shape(base)) continue;
+    const auto wcs = Wcs::from_header(ch[c].fits.header());
     if (!first || !wcs)
       throw Error(ExitCode::kBadInput, fmt::format("{}: another size than {} and no WCS to resample it with",
-                                                   ch[c].header().get("AP_FILE", ""), ch[0].header().get("AP_FILE", "")));
-    logger("rgb")->info("{}: resampled onto the grid of {}", ch[c].header().get("AP_FILE", ""),
-                        ch[0].header().get("AP_FILE", ""));
-    ch[c].image = resample(ch[c].image, *wcs, nullptr, {*first, ch[0].image.width(), ch[0].image.height()}, {}).image;
+                                                   ch[c].file, ch[0].file));
+    logger("rgb")->info("{}: resampled onto the grid of {}", ch[c].file, ch[0].file);
+    img = resample(img, *wcs, nullptr, {*first, base.width(), base.height()}, {}).image;
   }
-  write_rgb(out, compose_rgb(ch[0].image, ch[1].image, ch[2].image, a.o));
+  write_rgb(out, compose_rgb(base, ch[1].fits.image, ch[2].fits.image, a.o));
   logger("rgb")->info("-> {}", out);
 }
 

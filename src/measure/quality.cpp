@@ -1,16 +1,17 @@
 #include "measure/quality.h"
 
-#include <erfa.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "astro/ephemeris.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/stats.h"
 #include "itelescope/names.h"
@@ -54,17 +55,6 @@ std::optional<double> number(const std::map<std::string, std::string>& v, const 
 std::string text(const std::map<std::string, std::string>& v, const std::string& key) {
   const auto it = v.find(key);
   return it == v.end() ? std::string() : it->second;
-}
-
-// "2020-07-17T07:25:00[.sss]" (UTC) as MJD.
-std::optional<double> mjd_of(const std::string& iso) {
-  int y, mo, d, h, mi;
-  double s;
-  if (std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%lf", &y, &mo, &d, &h, &mi, &s) != 6)
-    return std::nullopt;
-  double jd1, jd2;
-  if (eraDtf2d("UTC", y, mo, d, h, mi, s, &jd1, &jd2) < 0) return std::nullopt;
-  return (jd1 - 2400000.5) + jd2;
 }
 
 std::string group_of(const std::map<std::string, std::string>& v) {
@@ -177,8 +167,9 @@ QualitySummary grade_quality(const std::vector<fs::path>& reports, const Quality
     f.report = path;
     flatten(root, "", f.values, s.columns);
     f.group = group_of(f.values);
-    f.mjd = text(f.values, "image_info.mjd-mid").empty() ? mjd_of(text(f.values, "image_info.date-obs"))
-                                                          : number(f.values, "image_info.mjd-mid");
+    f.mjd = number(f.values, "image_info.mjd-mid");
+    if (!f.mjd)
+      if (const auto t = astro::UtcTime::parse(text(f.values, "image_info.date-obs"))) f.mjd = t->mjd();
     f.fwhm = number(f.values, "psf_info.fwhm_val_pix");
     f.ellipticity = number(f.values, "psf_info.ellipticity");
     f.stars = number(f.values, "quality_info.star_count");
@@ -236,6 +227,54 @@ std::string quality_json(const QualitySummary& s) {
                       {"file", text(f.values, "image_info.file")}});
   }
   return nlohmann::json{{"frames", frames}}.dump(1) + "\n";
+}
+
+std::string frame_key(const fs::path& path) {
+  const std::string stem = path.stem().string();
+  const auto raw = stem.find("raw-");
+  return raw == std::string::npos ? stem : stem.substr(raw);
+}
+
+std::map<std::string, FrameGrade> read_frame_grades(const fs::path& file) {
+  std::map<std::string, FrameGrade> out;
+  const std::string content = read_file(file);
+  if (file.extension() == ".json") {
+    try {
+      for (const auto& f : nlohmann::json::parse(content).at("frames"))
+        out[frame_key(f.value("file", ""))] = {f.value("weight", 1.0), f.value("poor", false)};
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ExitCode::kBadInput, fmt::format("{}: not an ap quality summary: {}", file.string(), e.what()));
+    }
+    return out;
+  }
+  const auto split = [](const std::string& l) {  // the CSV as quality_csv() quotes it
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (char c : l) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.push_back(cell), cell.clear();
+      else cell += c;
+    }
+    cells.push_back(cell);
+    return cells;
+  };
+  std::istringstream in(content);
+  std::string line;
+  std::getline(in, line);
+  const auto header = split(line);
+  const auto col = [&](const char* name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) throw Error(ExitCode::kBadInput, fmt::format("{}: no '{}' column", file.string(), name));
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  const std::size_t cfile = col("image_info.file"), cweight = col("weight"), cpoor = col("poor");
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    if (cells.size() <= std::max({cfile, cweight, cpoor})) continue;
+    out[frame_key(cells[cfile])] = {std::stod(cells[cweight]), cells[cpoor] == "1"};
+  }
+  return out;
 }
 
 }  // namespace ap

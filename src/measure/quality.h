@@ -69,4 +69,19 @@ std::string quality_json(const QualitySummary& summary);
 // PNG: FWHM, background, star count and airmass against time, one colour per group.
 std::string quality_plot_png(const QualitySummary& summary);
 
+// The raw name inside a derived file name ("nav_raw-T20-...-001.fits" ->
+// "raw-T20-...-001"), which pairs frames with their quality grades; the
+// stem when there is none.
+std::string frame_key(const std::filesystem::path& path);
+
+struct FrameGrade {
+  double weight = 1.0;
+  bool poor = false;
+};
+
+// The grades of quality_json() or quality_csv() output (by extension), by
+// frame_key of each report's image. Throws ap::Error (kBadInput) naming the
+// file when it lacks the needed fields.
+std::map<std::string, FrameGrade> read_frame_grades(const std::filesystem::path& file);
+
 }  // namespace ap

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "arith/continuum.h"
 #include "colour/rgb.h"
@@ -25,6 +24,7 @@
 #include "core/fits.h"
 #include "pipeline/plan.h"
 #include "pipeline/stages.h"
+#include "measure/quality.h"
 #include "resample/coadd.h"
 
 namespace ap::pipeline {
@@ -36,18 +36,6 @@ namespace fs = std::filesystem;
 std::pair<std::string, std::string> target_and_filter(const std::string& group) {
   const auto a = group.find(':'), b = group.find(':', a + 1), c = group.find(':', b + 1);
   return {group.substr(0, a), group.substr(b + 1, c - b - 1)};
-}
-
-// Frame weights of a group's quality summary, by raw file stem (0: poor).
-std::map<std::string, double> quality_weights(const fs::path& json) {
-  std::map<std::string, double> w;
-  if (!fs::exists(json)) return w;
-  for (const auto& f : nlohmann::json::parse(read_file(json))["frames"]) {
-    std::string stem = fs::path(f.value("file", "")).stem().string();
-    if (const auto raw = stem.find("raw-"); raw != std::string::npos) stem = stem.substr(raw);
-    w[stem] = f.value("poor", false) ? 0.0 : std::max(1e-3, f.value("weight", 1.0));
-  }
-  return w;
 }
 
 // The stack step's products: target -> filter -> stack.
@@ -114,15 +102,14 @@ class StackStage : public Stage {
   static void stack(const std::vector<fs::path>& present, const std::string& filter, const fs::path& quality,
                     const fs::path& out, const Settings& settings) {
     std::vector<StackInput> all, mine;
-    const auto weights = quality_weights(quality);
+    const auto grades = quality.empty() || !fs::exists(quality) ? std::map<std::string, FrameGrade>{}
+                                                                : read_frame_grades(quality);
     for (const fs::path& p : present) {
       if (p.extension() == ".json") continue;
       all.push_back({p, 1.0});
       if (read_hdu_list(p).front().header.get("FILTER", "") != filter) continue;
-      std::string stem = p.stem().string();
-      if (const auto raw = stem.find("raw-"); raw != std::string::npos) stem = stem.substr(raw);
-      const auto w = weights.find(stem);
-      mine.push_back({p, w == weights.end() ? 1.0 : w->second});
+      const auto g = grades.find(frame_key(p));
+      mine.push_back({p, g == grades.end() ? 1.0 : g->second.poor ? 0.0 : std::max(1e-3, g->second.weight)});
     }
     GridOptions go;
     if (settings.pixel_scale > 0) go.pixel_scale = settings.pixel_scale;
