@@ -195,19 +195,22 @@ Coadded coadd_files(const std::vector<StackInput>& inputs, const CoaddOptions& o
 Coadded stack_files(const std::vector<StackInput>& inputs, const Grid& grid, const CoaddOptions& o) {
   std::vector<Frame> frames = open_frames(inputs, false);
   std::vector<PixelMap> maps;
-  for (const Frame& f : frames) maps.emplace_back(grid, *f.wcs);
-  const int margin = kernel_margin(o.resample.kernel);
+  std::vector<FoldedKernel> kernels;
+  for (const Frame& f : frames) {
+    maps.emplace_back(grid, *f.wcs);
+    kernels.push_back(fold_kernel(grid, maps.back(), o.resample));
+  }
   std::vector<float> rows;
   Coadded out = combine_bands(frames, grid.width, grid.height, o,
                               [&](Frame& f, std::size_t y0, std::size_t y1, Image& v, Image& wt) {
     const std::size_t k = static_cast<std::size_t>(&f - frames.data());
-    const auto [first, end] = maps[k].input_rows(y0, y1, grid.width, margin, f.image->height());
+    const auto [first, end] = maps[k].input_rows(y0, y1, grid.width, kernels[k].reach() + 1, f.image->height());
     rows.resize((end - first) * f.image->width());
     if (end > first) f.image->read_rows(first, end - first, rows);
     ResampleOptions ro = o.resample;
     if (o.fscale_exposure && f.exposure > 0) ro.exposure = f.exposure;
     const InputRows in{rows.data(), nullptr, f.image->width(), first, end - first, f.image->height()};
-    resample_rows(in, maps[k], ro, y0, y1, v, wt);
+    resample_rows(in, maps[k], kernels[k], ro, y0, y1, v, wt);
   });
   grid.wcs.to_header(out.header);
   return out;

@@ -16,57 +16,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double sinc(double x) {
-  if (std::abs(x) < 1e-8) return 1.0;
-  const double px = std::numbers::pi * x;
-  return std::sin(px) / px;
-}
-
-int kernel_radius(Kernel k) {
-  switch (k) {
-    case Kernel::kLanczos3: return 3;
-    case Kernel::kLanczos2: return 2;
-    case Kernel::kBilinear: return 1;
-    case Kernel::kNearest: return 0;
-  }
-  return 0;
-}
-
-double exact_kernel(Kernel k, double x) {
-  x = std::abs(x);
-  switch (k) {
-    case Kernel::kLanczos3: return x < 3.0 ? sinc(x) * sinc(x / 3.0) : 0.0;
-    case Kernel::kLanczos2: return x < 2.0 ? sinc(x) * sinc(x / 2.0) : 0.0;
-    case Kernel::kBilinear: return x < 1.0 ? 1.0 - x : 0.0;
-    case Kernel::kNearest: return 1.0;
-  }
-  return 0.0;
-}
-
-// Lanczos kernels tabulated (4096 steps per pixel, linear in between: errors
-// below 1e-7), as the sines would otherwise dominate the resampling time.
-class KernelTable {
- public:
-  explicit KernelTable(Kernel k) : kernel_(k) {
-    const int r = kernel_radius(k);
-    table_.resize(static_cast<std::size_t>(r * kSteps + 2));
-    for (std::size_t i = 0; i < table_.size(); ++i) table_[i] = exact_kernel(k, static_cast<double>(i) / kSteps);
-  }
-  double operator()(double x) const {
-    if (kernel_ == Kernel::kBilinear || kernel_ == Kernel::kNearest) return exact_kernel(kernel_, x);
-    const double t = std::abs(x) * kSteps;
-    const auto i = static_cast<std::size_t>(t);
-    if (i + 1 >= table_.size()) return 0.0;
-    const double f = t - static_cast<double>(i);
-    return table_[i] + f * (table_[i + 1] - table_[i]);
-  }
-
- private:
-  static constexpr int kSteps = 4096;
-  Kernel kernel_;
-  std::vector<double> table_;
-};
-
 // Standard coordinates (degrees) of a sky position on the plane tangent at (ra0, dec0).
 std::array<double, 2> tangent(const SkyCoord& s, const SkyCoord& c) {
   const double r = std::numbers::pi / 180.0;
@@ -77,14 +26,6 @@ std::array<double, 2> tangent(const SkyCoord& s, const SkyCoord& c) {
 }
 
 }  // namespace
-
-Kernel parse_kernel(std::string_view name) {
-  if (name == "lanczos3") return Kernel::kLanczos3;
-  if (name == "lanczos2") return Kernel::kLanczos2;
-  if (name == "bilinear") return Kernel::kBilinear;
-  if (name == "nearest") return Kernel::kNearest;
-  throw Error(ExitCode::kUsage, fmt::format("unknown kernel '{}' (lanczos3, lanczos2, bilinear, nearest)", name));
-}
 
 Grid choose_grid(const std::vector<Footprint>& inputs, const GridOptions& o) {
   if (inputs.empty()) throw Error(ExitCode::kUsage, "resample: no input");
@@ -193,82 +134,78 @@ void PixelMap::map(double x, double y, double& ix, double& iy) const {
   iy = lerp(my_);
 }
 
-double PixelMap::area(double x, double y) const {
-  double x0, y0, x1, y1, x2, y2;
-  map(x, y, x0, y0);
-  map(x + 1.0, y, x1, y1);
-  map(x, y + 1.0, x2, y2);
-  return std::abs((x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0));
+std::array<double, 4> PixelMap::jacobian(double x, double y) const {
+  // Derivatives of the bilinear interpolation in the mesh cell of (x, y).
+  const double fx = x / static_cast<double>(step_), fy = y / static_cast<double>(step_);
+  const auto i = std::min(static_cast<std::size_t>(std::max(0.0, fx)), nx_ - 2);
+  const auto j = std::min(static_cast<std::size_t>(std::max(0.0, fy)), ny_ - 2);
+  const double tx = fx - static_cast<double>(i), ty = fy - static_cast<double>(j);
+  const double s = static_cast<double>(step_);
+  const auto d = [&](const std::vector<double>& m) -> std::array<double, 2> {
+    const double m00 = m[j * nx_ + i], m10 = m[j * nx_ + i + 1];
+    const double m01 = m[(j + 1) * nx_ + i], m11 = m[(j + 1) * nx_ + i + 1];
+    return {((1 - ty) * (m10 - m00) + ty * (m11 - m01)) / s, ((1 - tx) * (m01 - m00) + tx * (m11 - m10)) / s};
+  };
+  const auto [xx, xy] = d(mx_);
+  const auto [yx, yy] = d(my_);
+  return {xx, xy, yx, yy};
 }
 
-void resample_rows(const InputRows& in, const PixelMap& map, const ResampleOptions& o, std::size_t y0,
-                   std::size_t y1, Image& image, Image& weight) {
-  const int radius = kernel_radius(o.kernel);
-  const KernelTable kernel_value(o.kernel);
-  const long iw = static_cast<long>(in.width), ih = static_cast<long>(in.full_height);
-  const double mid_area = map.area(0.5 * static_cast<double>(image.width()), 0.5 * static_cast<double>(y0 + y1));
+FoldedKernel fold_kernel(const Grid& grid, const PixelMap& map, const ResampleOptions& o) {
+  const auto j = map.jacobian(0.5 * static_cast<double>(grid.width), 0.5 * static_cast<double>(grid.height));
+  const double area = std::abs(j[0] * j[3] - j[1] * j[2]);
+  const bool known = std::isfinite(area) && area > 0.0;
   const int sub = o.oversampling > 0 ? o.oversampling
-                                     : std::max(1, static_cast<int>(std::ceil(std::sqrt(mid_area) - 0.01)));
+                  : known           ? std::max(1, static_cast<int>(std::ceil(std::sqrt(area) - 0.01)))
+                                    : 1;
+  return FoldedKernel(o.kernel, sub, known ? j : std::array<double, 4>{1, 0, 0, 1});
+}
+
+void resample_rows(const InputRows& in, const PixelMap& map, const FoldedKernel& kernel,
+                   const ResampleOptions& o, std::size_t y0, std::size_t y1, Image& image, Image& weight) {
+  const long iw = static_cast<long>(in.width), ih = static_cast<long>(in.full_height);
+  const long taps = kernel.taps();
   const double unit = o.exposure && *o.exposure > 0 ? 1.0 / *o.exposure : 1.0;
   // Pixels of rows outside [first_row, end_row) are treated as off the image.
   const long first = static_cast<long>(in.first_row), end = first + static_cast<long>(in.rows);
-  const auto pixel = [&](long px, long py, float& v) {
-    if (px < 0 || py < first || px >= iw || py >= end) return false;
-    const std::size_t i = static_cast<std::size_t>(py - first) * in.width + static_cast<std::size_t>(px);
-    v = in.data[i];
-    return std::isfinite(v) && !(in.bad && in.bad[i]);
-  };
+  static_assert(FoldedKernel::kSteps == 64);  // the node's pixel is n >> 6, its step n & 63
+  constexpr float kMax = std::numeric_limits<float>::max();
   parallel_for(y0, y1, [&](std::size_t ya, std::size_t yb) {
-    std::vector<double> wx(static_cast<std::size_t>(2 * radius + 2)), wy(wx.size());
     for (std::size_t y = ya; y < yb; ++y) {
       for (std::size_t x = 0; x < image.width(); ++x) {
-        double value = 0.0, wsum_all = 0.0;
-        int covered = 0;
-        for (int sj = 0; sj < sub; ++sj) {
-          for (int si = 0; si < sub; ++si) {
-            const double ox = static_cast<double>(x) + (si + 0.5) / sub - 0.5;
-            const double oy = static_cast<double>(y) + (sj + 0.5) / sub - 0.5;
-            double ix, iy;
-            map.map(ox, oy, ix, iy);
-            if (!std::isfinite(ix) || ix < -0.5 || iy < -0.5 || ix > static_cast<double>(iw) - 0.5 ||
-                iy > static_cast<double>(ih) - 0.5)
-              continue;
-            double sum = 0.0, wsum = 0.0, wall = 0.0;
-            float v;
-            if (o.kernel == Kernel::kNearest) {
-              wall = 1.0;
-              if (pixel(std::lround(ix), std::lround(iy), v)) sum = v, wsum = 1.0;
-            } else {
-              const long cx = static_cast<long>(std::floor(ix)), cy = static_cast<long>(std::floor(iy));
-              for (int k = 0; k < 2 * radius; ++k) {
-                wx[static_cast<std::size_t>(k)] = kernel_value(ix - static_cast<double>(cx - radius + 1 + k));
-                wy[static_cast<std::size_t>(k)] = kernel_value(iy - static_cast<double>(cy - radius + 1 + k));
-              }
-              for (int b = 0; b < 2 * radius; ++b) {
-                for (int a = 0; a < 2 * radius; ++a) {
-                  const double w = wx[static_cast<std::size_t>(a)] * wy[static_cast<std::size_t>(b)];
-                  wall += w;
-                  if (!pixel(cx - radius + 1 + a, cy - radius + 1 + b, v)) continue;
-                  sum += w * v;
-                  wsum += w;
-                }
-              }
+        const double ox = static_cast<double>(x), oy = static_cast<double>(y);
+        double ix, iy;
+        map.map(ox, oy, ix, iy);
+        float value = std::nanf(""), covered = 0.0f;
+        if (std::isfinite(ix) && ix >= -0.5 && iy >= -0.5 && ix <= static_cast<double>(iw) - 0.5 &&
+            iy <= static_cast<double>(ih) - 0.5) {
+          // The nearest table node.
+          const long nx = std::lround(ix * FoldedKernel::kSteps), ny = std::lround(iy * FoldedKernel::kSteps);
+          const long px = (nx >> 6) - kernel.reach() + 1, py = (ny >> 6) - kernel.reach() + 1;
+          const float* k = kernel.weights(static_cast<std::size_t>(nx & 63), static_cast<std::size_t>(ny & 63));
+          // Taps off the image or outside the rows held are left out.
+          const long a0 = std::max(0L, -px), a1 = std::min(taps, iw - px);
+          const long b0 = std::max(0L, first - py), b1 = std::min(taps, end - py);
+          float sum = 0.0f, wsum = 0.0f;
+          for (long b = b0; b < b1; ++b) {
+            const std::size_t row = static_cast<std::size_t>(py + b - first) * in.width;
+            const float* v = in.data + row + px;
+            const std::uint8_t* bad = in.bad ? in.bad + row + px : nullptr;
+            const float* w = k + b * taps;
+            for (long a = a0; a < a1; ++a) {
+              const bool ok = std::abs(v[a]) <= kMax && !(bad && bad[a]);
+              sum += ok ? w[a] * v[a] : 0.0f;
+              wsum += ok ? w[a] : 0.0f;
             }
-            if (wsum <= 0.0 || wall <= 0.0) continue;
-            value += sum / wsum;
-            wsum_all += std::clamp(wsum / wall, 0.0, 1.0);
-            ++covered;
+          }
+          if (wsum > 1e-3f) {
+            const auto jac = map.jacobian(ox, oy);
+            value = static_cast<float>(sum / wsum * std::abs(jac[0] * jac[3] - jac[1] * jac[2]) * unit);
+            covered = std::min(1.0f, wsum);
           }
         }
-        if (covered > 0) {
-          // Mean surface brightness of the covered sub-pixels, times the area ratio.
-          image(x, y - y0) = static_cast<float>(value / covered *
-                                                map.area(static_cast<double>(x), static_cast<double>(y)) * unit);
-          weight(x, y - y0) = static_cast<float>(wsum_all / (sub * sub));
-        } else {
-          image(x, y - y0) = std::nanf("");
-          weight(x, y - y0) = 0.0f;
-        }
+        image(x, y - y0) = value;
+        weight(x, y - y0) = covered;
       }
     }
   }, 8);
@@ -297,14 +234,12 @@ std::pair<std::size_t, std::size_t> PixelMap::input_rows(std::size_t y0, std::si
   return {static_cast<std::size_t>(a), static_cast<std::size_t>(b)};
 }
 
-int kernel_margin(Kernel k) { return kernel_radius(k) + 1; }
-
 Resampled resample(const Image& in, const Wcs& in_wcs, const Mask* bad, const Grid& grid,
                    const ResampleOptions& o) {
   const PixelMap map(grid, in_wcs);
   Resampled out{Image(grid.width, grid.height), Image(grid.width, grid.height)};
   const InputRows rows{in.data(), bad ? bad->data() : nullptr, in.width(), 0, in.height(), in.height()};
-  resample_rows(rows, map, o, 0, grid.height, out.image, out.weight);
+  resample_rows(rows, map, fold_kernel(grid, map, o), o, 0, grid.height, out.image, out.weight);
   return out;
 }
 

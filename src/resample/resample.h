@@ -1,31 +1,29 @@
 // Reprojection of images onto a common sky grid (the original left it to
 // SWarp): the target grid, the pixel-to-pixel mapping through wcslib (so
 // TAN-SIP and every other distortion wcslib knows is honoured), and
-// interpolation with a Lanczos, bilinear or nearest kernel.
+// interpolation with a Lanczos, bilinear or nearest kernel folded with the
+// oversampling (resample/kernel.h).
 //
 // Values: surface brightness is interpolated and multiplied by the ratio of
 // pixel areas (output pixel in input pixels, from the mapping's Jacobian), so
 // a star keeps its total flux, as SWarp's FSCALASTRO; with `exposure` set the
 // result is also divided by it (ADU/s). Each output pixel gets a weight: the
-// fraction of the kernel that fell on valid input pixels (0 outside the
+// fraction of the kernel that falls on valid input pixels (0 outside the
 // input, lower next to masked or NaN pixels); pixels with weight 0 are NaN.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <utility>
 #include <optional>
-#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/image.h"
 #include "core/wcs.h"
+#include "resample/kernel.h"
 
 namespace ap {
-
-enum class Kernel { kLanczos3, kLanczos2, kBilinear, kNearest };
-// "lanczos3", "lanczos2", "bilinear", "nearest"; throws ap::Error (kUsage) otherwise.
-Kernel parse_kernel(std::string_view name);
 
 // An output grid: a WCS and a size.
 struct Grid {
@@ -59,8 +57,9 @@ class PixelMap {
  public:
   PixelMap(const Grid& out, const Wcs& in);
   void map(double x, double y, double& ix, double& iy) const;
-  // Output pixel area in input pixels at (x, y).
-  double area(double x, double y) const;
+  // d(input x, y)/d(output x, y) at (x, y) as {xx, xy, yx, yy}; its
+  // determinant is the output pixel's area in input pixels.
+  std::array<double, 4> jacobian(double x, double y) const;
   std::size_t step() const { return step_; }
   // The input rows [first, end) that output rows [y0, y1] of a width-wide
   // grid read, widened by `margin` and clipped to the input's height.
@@ -92,13 +91,19 @@ struct InputRows {
   std::size_t width, first_row, rows, full_height;
 };
 
-// Rows a kernel reaches beyond the mapped position.
-int kernel_margin(Kernel k);
+// The kernel for `map`'s input: options.kernel folded with the oversampling
+// (0: enough sub-pixels per axis to cover the output pixel's area in input
+// pixels) through the Jacobian at the grid's centre. Over a frame the
+// Jacobian changes by a few thousandths (projection, SIP), which moves the
+// sub-pixels by less than 0.01 px.
+FoldedKernel fold_kernel(const Grid& grid, const PixelMap& map, const ResampleOptions& options);
 
 // Output rows [y0, y1) into `image` and `weight` (y1 - y0 rows, grid width):
-// the core of resample(), for callers that stream inputs in row bands.
-void resample_rows(const InputRows& in, const PixelMap& map, const ResampleOptions& options,
-                   std::size_t y0, std::size_t y1, Image& image, Image& weight);
+// the core of resample(), for callers that stream inputs in row bands; the
+// input rows needed are map.input_rows(..., kernel.reach() + 1, ...).
+void resample_rows(const InputRows& in, const PixelMap& map, const FoldedKernel& kernel,
+                   const ResampleOptions& options, std::size_t y0, std::size_t y1, Image& image,
+                   Image& weight);
 
 // `bad` (non-zero: bad pixel) may be null.
 Resampled resample(const Image& in, const Wcs& in_wcs, const Mask* bad, const Grid& grid,

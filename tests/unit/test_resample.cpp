@@ -99,6 +99,104 @@ TEST(Resample, FluxIsConservedOnARotatedCoarserGrid) {
   EXPECT_EQ(r.weight(0, 0), 0.0f);  // a corner of the rotated grid is off the input
 }
 
+// SExtractor's XWIN/YWIN: a Gaussian-weighted centroid, iterated, above a
+// known sky; unbiased for symmetric stars.
+PixelCoord windowed_centroid(const Image& img, PixelCoord p, double sky) {
+  const double s2 = 2.0 * 1.3 * 1.3;
+  for (int iter = 0; iter < 20; ++iter) {
+    double sw = 0.0, sx = 0.0, sy = 0.0;
+    const long cx = std::lround(p.x), cy = std::lround(p.y);
+    for (long y = cy - 6; y <= cy + 6; ++y) {
+      for (long x = cx - 6; x <= cx + 6; ++x) {
+        const double dx = static_cast<double>(x) - p.x, dy = static_cast<double>(y) - p.y;
+        const double w = std::exp(-(dx * dx + dy * dy) / s2) *
+                         (img(static_cast<std::size_t>(x), static_cast<std::size_t>(y)) - sky);
+        sw += w, sx += w * dx, sy += w * dy;
+      }
+    }
+    p.x += 2.0 * sx / sw, p.y += 2.0 * sy / sw;
+  }
+  return p;
+}
+
+TEST(Resample, AgreesWithSwarpOnTheSameGrid) {
+  test::TempDir dir;
+  const double ra = 150.0, dec = 20.0;
+  const Wcs in_wcs = frame_wcs(320, 320, ra, dec, 7.0);
+  const auto stars = star_grid(ra, dec);
+  const Image img = star_frame(in_wcs, 320, 320, stars, 5e4, 3.0, 2);
+  Header h;
+  in_wcs.to_header(h);
+  write_image(dir / "in.fits", img, h);
+  const Grid grid{frame_wcs(300, 300, ra + 0.0002, dec - 0.0001, 0.0, 1.1), 300, 300};
+  ResampleOptions o;
+  o.oversampling = 4;
+  const Resampled ours = resample(img, in_wcs, nullptr, grid, o);
+  Header gh;
+  grid.wcs.to_header(gh);
+  write_image(dir / "ours.fits", ours.image, gh);
+  const auto peer = test::run("/usr/bin/python3", fmt::format("{} {} {} 4 {}", test::peer_script("swarp_resample.py").string(),
+                                                             (dir / "in.fits").string(), (dir / "ours.fits").string(),
+                                                             (dir / "swarp.fits").string()));
+  ASSERT_EQ(peer.exit_code, 0) << peer.err;
+  const Image swarp = read_image(dir / "swarp.fits").image;
+  ASSERT_EQ(swarp.width(), grid.width);
+  // Same stars, same apertures: fluxes and windowed centroids side by side.
+  ApertureOptions ao;
+  ao.radius = 7.0, ao.annulus_inner = 9.0, ao.annulus_outer = 13.0;
+  std::vector<float> ratios, shifts, errors;
+  for (const SkyCoord& s : stars) {
+    const PixelCoord p = grid.wcs.sky_to_pixel(s);
+    const double sky = 100.0 * 1.21;
+    const PixelCoord a = windowed_centroid(ours.image, p, sky), b = windowed_centroid(swarp, p, sky);
+    ratios.push_back(static_cast<float>(aperture_photometry(ours.image, nullptr, p.x, p.y, ao).flux() /
+                                        aperture_photometry(swarp, nullptr, p.x, p.y, ao).flux()));
+    shifts.push_back(static_cast<float>(std::hypot(a.x - b.x, a.y - b.y)));
+    errors.push_back(static_cast<float>(std::hypot(a.x - p.x, a.y - p.y)));
+  }
+  ASSERT_EQ(ratios.size(), 81u);
+  EXPECT_NEAR(median(ratios), 1.0, 0.005);
+  EXPECT_LT(median(shifts), 0.05);
+  EXPECT_LT(*std::max_element(shifts.begin(), shifts.end()), 0.1);
+  EXPECT_LT(median(errors), 0.05);  // and both where the stars truly are
+}
+
+// SIP distortion of up to 2.5 px: the resampled stars sit where the true
+// (distorted) WCS puts them on the undistorted grid.
+TEST(Resample, SipFrameLandsWhereItsTrueWcsSays) {
+  const double ra = 150.0, dec = 20.0;
+  Header h;
+  frame_wcs(400, 400, ra, dec, 0.0).to_header(h);
+  h.set("CTYPE1", "RA---TAN-SIP");
+  h.set("CTYPE2", "DEC--TAN-SIP");
+  h.set("A_ORDER", 2);
+  h.set("B_ORDER", 2);
+  h.set("A_2_0", 8e-5);
+  h.set("A_0_2", -5e-5);
+  h.set("B_1_1", 1e-4);
+  const Wcs sip = *Wcs::from_header(h);
+  const Wcs tan = frame_wcs(400, 400, ra, dec, 0.0);
+  std::vector<SkyCoord> stars;
+  for (int j = -4; j <= 4; ++j)
+    for (int i = -4; i <= 4; ++i) stars.push_back(tan.pixel_to_sky({199.5 + i * 40.0 + 0.3 * j, 199.5 + j * 40.0 + 0.2 * i}));
+  const Image img = star_frame(sip, 400, 400, stars, 5e4, 0.0, 3);
+  const Grid grid{frame_wcs(400, 400, ra, dec, 0.0), 400, 400};
+  const Resampled r = resample(img, sip, nullptr, grid, {});
+  std::vector<float> errors;
+  double distortion = 0.0;
+  for (const SkyCoord& s : stars) {
+    const PixelCoord p = grid.wcs.sky_to_pixel(s), q = sip.sky_to_pixel(s);
+    distortion = std::max(distortion, std::hypot(p.x - q.x, p.y - q.y));
+    if (p.x < 10 || p.y < 10 || p.x > 389 || p.y > 389) continue;
+    const PixelCoord c = windowed_centroid(r.image, p, 100.0);
+    errors.push_back(static_cast<float>(std::hypot(c.x - p.x, c.y - p.y)));
+  }
+  ASSERT_GT(distortion, 2.0);
+  ASSERT_GT(errors.size(), 60u);
+  EXPECT_LT(median(errors), 0.02);
+  EXPECT_LT(*std::max_element(errors.begin(), errors.end()), 0.05);
+}
+
 TEST(Resample, PixelMapIsWithinAHundredthOfAPixel) {
   const Wcs in = frame_wcs(2000, 1500, 10.0, 60.0, 33.0, 2.0);
   const Grid grid{frame_wcs(1800, 1800, 10.1, 60.05, 0.0, 2.3), 1800, 1800};
