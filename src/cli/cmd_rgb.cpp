@@ -1,4 +1,4 @@
-// ap rgb R G B OUT.png|OUT.tiff|OUT.fits [--preset rgb|sho|hoo|hgb|lrgb] [--stretch asinh|power]
+// ap rgb R G B OUT.png|OUT.tiff|OUT.fits [--preset rgb|sho|hoo|hgb|lrgb] [--lum L] [--stretch asinh|power]
 //   [--Q 8] [--minimum M | R,G,B] [--asinh-stretch S] [--gamma 2.2] [--gamma-fac 1.0]
 //   [--colour-sat 1.0] [--min-quantile 0.6] [--max-quantile 0.999] [--bits 8|16]
 #include <filesystem>
@@ -23,7 +23,7 @@ namespace {
 
 struct RgbArgs {
   std::vector<std::string> files;
-  std::string preset, stretch = "asinh", minimum;
+  std::string preset, stretch = "asinh", minimum, lum;
   std::optional<double> asinh_stretch;
   RgbOptions o;
 };
@@ -55,7 +55,9 @@ std::vector<Channel> channels(const RgbArgs& a, const std::vector<std::string>& 
 void run_rgb(RgbArgs& a) {
   if (a.files.size() != 4) throw Error(ExitCode::kUsage, "usage: ap rgb R G B OUT");
   const std::string out = a.files.back();
+  if (a.lum.empty() && a.preset == "lrgb") throw Error(ExitCode::kUsage, "preset lrgb needs the luminance image: --lum L");
   std::vector<Channel> ch = channels(a, {a.files.begin(), a.files.end() - 1});
+  if (!a.lum.empty()) ch.push_back({a.lum, read_image(a.lum)});
   a.o.stretch = parse_stretch(a.stretch);
   a.o.asinh_stretch = a.asinh_stretch;
   if (!a.minimum.empty()) {
@@ -69,7 +71,7 @@ void run_rgb(RgbArgs& a) {
   // Channels on another grid than the first are resampled onto it.
   const auto first = Wcs::from_header(ch[0].fits.header());
   const Image& base = ch[0].fits.image;
-  for (std::size_t c = 1; c < 3; ++c) {
+  for (std::size_t c = 1; c < ch.size(); ++c) {
     Image& img = ch[c].fits.image;
     if (img.same_shape(base)) continue;
     const auto wcs = Wcs::from_header(ch[c].fits.header());
@@ -79,7 +81,7 @@ void run_rgb(RgbArgs& a) {
     logger("rgb")->info("{}: resampled onto the grid of {}", ch[c].file, ch[0].file);
     img = resample(img, *wcs, nullptr, {*first, base.width(), base.height()}, {}).image;
   }
-  write_rgb(out, compose_rgb(base, ch[1].fits.image, ch[2].fits.image, a.o));
+  write_rgb(out, compose_rgb(base, ch[1].fits.image, ch[2].fits.image, a.o, ch.size() > 3 ? &ch[3].fits.image : nullptr));
   logger("rgb")->info("-> {}", out);
 }
 
@@ -90,6 +92,7 @@ void add_rgb(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("rgb", "Colour composite (Lupton asinh or STIFF-like power stretch)");
   cmd->add_option("FILES", a->files, "R G B OUT (.png, .tif/.tiff or .fits)")->required()->expected(4);
   cmd->add_option(flag("preset"), a->preset, "rgb, sho, hoo, hgb or lrgb: channels from the inputs' FILTER");
+  cmd->add_option(flag("lum"), a->lum, "luminance image (LRGB): brightness from it, colour from R G B");
   cmd->add_option(flag("stretch"), a->stretch, "asinh (Lupton) or power (STIFF-like)")->capture_default_str();
   cmd->add_option("--Q", a->o.q, "asinh softening")->capture_default_str();
   cmd->add_option(flag("minimum"), a->minimum, "asinh black level, one or R,G,B (default: each sky)");

@@ -50,7 +50,11 @@ std::array<std::string, 3> preset_filters(std::string_view preset) {
   throw Error(ExitCode::kUsage, fmt::format("unknown preset '{}' (rgb, lrgb, sho, hoo, hgb)", preset));
 }
 
-RgbImage compose_rgb(const Image& r, const Image& g, const Image& b, const RgbOptions& o) {
+RgbImage compose_rgb(const Image& r, const Image& g, const Image& b, const RgbOptions& o, const Image* lum) {
+  if (lum && !lum->same_shape(r))
+    throw Error(ExitCode::kBadInput, fmt::format("rgb: the luminance image ({}x{}) differs in size from the channels "
+                                                 "({}x{}); resample it onto their grid first",
+                                                 lum->width(), lum->height(), r.width(), r.height()));
   if (!r.same_shape(g) || !r.same_shape(b))
     throw Error(ExitCode::kBadInput, fmt::format("rgb: the channels differ in size ({}x{}, {}x{}, {}x{}); "
                                                  "resample them onto one grid first",
@@ -72,13 +76,16 @@ RgbImage compose_rgb(const Image& r, const Image& g, const Image& b, const RgbOp
     } else {
       for (int c = 0; c < 3; ++c) minimum[static_cast<std::size_t>(c)] = quantile(*ch[static_cast<std::size_t>(c)], 0.5);
     }
+    // The luminance's black level: the mean of the channels' when given, else its sky.
+    const double lum_minimum = !lum ? 0.0 : o.minimum ? (minimum[0] + minimum[1] + minimum[2]) / 3.0 : quantile(*lum, 0.5);
     double stretch = 0.0;
     if (o.asinh_stretch) {
       stretch = *o.asinh_stretch;
     } else {
       Image intensity(w, h);
       for (std::size_t i = 0; i < intensity.size(); ++i)
-        intensity.data()[i] = static_cast<float>((r.data()[i] - minimum[0] + g.data()[i] - minimum[1] + b.data()[i] - minimum[2]) / 3.0);
+        intensity.data()[i] = lum ? static_cast<float>(lum->data()[i] - lum_minimum)
+                                  : static_cast<float>((r.data()[i] - minimum[0] + g.data()[i] - minimum[1] + b.data()[i] - minimum[2]) / 3.0);
       stretch = std::max(quantile(intensity, 0.995), 1e-12);
     }
     // astropy's AsinhMapping, to the same floating-point steps (float32 images).
@@ -92,7 +99,9 @@ RgbImage compose_rgb(const Image& r, const Image& g, const Image& b, const RgbOp
           std::array<float, 3> v;
           for (std::size_t c = 0; c < 3; ++c) v[c] = static_cast<float>((*ch[c])(x, y) - static_cast<float>(minimum[c]));
           const float intensity = static_cast<float>((v[0] + v[1] + v[2]) / 3.0);
-          const double fac = intensity <= 0 ? 0.0 : std::asinh(intensity * soften) * slope / intensity;
+          // LRGB: the stretched luminance shared out in the channels' ratios.
+          const float bright = lum ? static_cast<float>((*lum)(x, y) - static_cast<float>(lum_minimum)) : intensity;
+          const double fac = intensity <= 0 || bright <= 0 ? 0.0 : std::asinh(bright * soften) * slope / intensity;
           for (float& c : v) {
             c = static_cast<float>(c * fac);
             if (c < 0) c = 0;
@@ -110,22 +119,29 @@ RgbImage compose_rgb(const Image& r, const Image& g, const Image& b, const RgbOp
     return out;
   }
 
-  std::array<double, 3> lo{}, hi{};
-  for (std::size_t c = 0; c < 3; ++c) {
-    lo[c] = quantile(*ch[c], o.min_quantile);
-    hi[c] = quantile(*ch[c], o.max_quantile);
+  // Levels of R, G, B and the luminance.
+  std::array<double, 4> lo{}, hi{};
+  for (std::size_t c = 0; c < (lum ? 4u : 3u); ++c) {
+    const Image& img = c < 3 ? *ch[c] : *lum;
+    lo[c] = quantile(img, o.min_quantile);
+    hi[c] = quantile(img, o.max_quantile);
     if (!(hi[c] > lo[c])) hi[c] = lo[c] + 1.0;
   }
   const double exponent = o.gamma_fac / o.gamma;
+  const auto level = [&](double v, std::size_t c) {
+    return std::isfinite(v) ? std::pow(std::clamp((v - lo[c]) / (hi[c] - lo[c]), 0.0, 1.0), exponent) : 0.0;
+  };
   parallel_for(0, h, [&](std::size_t y0, std::size_t y1) {
     for (std::size_t y = y0; y < y1; ++y) {
       for (std::size_t x = 0; x < w; ++x) {
         std::array<double, 3> t;
-        for (std::size_t c = 0; c < 3; ++c) {
-          const double v = (*ch[c])(x, y);
-          t[c] = std::isfinite(v) ? std::pow(std::clamp((v - lo[c]) / (hi[c] - lo[c]), 0.0, 1.0), exponent) : 0.0;
+        for (std::size_t c = 0; c < 3; ++c) t[c] = level((*ch[c])(x, y), c);
+        double grey = (t[0] + t[1] + t[2]) / 3.0;
+        if (lum) {  // the channels' colour at the luminance's level
+          const double l = level((*lum)(x, y), 3);
+          for (double& v : t) v = grey > 0 ? v * l / grey : l;
+          grey = l;
         }
-        const double grey = (t[0] + t[1] + t[2]) / 3.0;
         std::uint16_t* px = &out.samples[((h - 1 - y) * w + x) * 3];
         for (std::size_t c = 0; c < 3; ++c)
           px[c] = static_cast<std::uint16_t>(std::lround(pixmax * std::clamp(grey + o.colour_sat * (t[c] - grey), 0.0, 1.0)));

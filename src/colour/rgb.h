@@ -2,7 +2,8 @@
 // them to STIFF): the Lupton et al. (2004) asinh stretch that keeps colours
 // (the same numbers as astropy's make_lupton_rgb), and a STIFF-like
 // power-law stretch with quantile black and white levels, gamma and colour
-// saturation; presets that say which filter feeds which channel; 8- or
+// saturation; LRGB, where a luminance image sets the brightness and the
+// three channels only the colour; presets that say which filter feeds which channel; 8- or
 // 16-bit output rows top to bottom, north up as ds9 shows FITS data.
 #pragma once
 
@@ -43,11 +44,17 @@ struct RgbImage {
   std::vector<std::uint16_t> samples;  // 3 per pixel, 0..255 or 0..65535
 };
 
-// Throws ap::Error (kBadInput) when the sizes differ.
-RgbImage compose_rgb(const Image& r, const Image& g, const Image& b, const RgbOptions& options);
+// With `lum`, each pixel keeps the colour (channel ratios) of r, g, b and
+// takes its brightness from the luminance image, stretched as the intensity
+// would be (its own median as black level, its own quantiles); when lum is
+// the mean of r, g and b the result is the plain composite. Throws ap::Error
+// (kBadInput) when the sizes differ.
+RgbImage compose_rgb(const Image& r, const Image& g, const Image& b, const RgbOptions& options,
+                     const Image* lum = nullptr);
 
 // Which filters feed R, G and B: rgb (Red, Green, Blue), sho (SII, Ha, OIII),
-// hoo (Ha, OIII, OIII), hgb (Ha, Green, Blue). Throws ap::Error (kUsage).
+// hoo (Ha, OIII, OIII), hgb (Ha, Green, Blue), lrgb (Red, Green, Blue under
+// a luminance image). Throws ap::Error (kUsage).
 std::array<std::string, 3> preset_filters(std::string_view preset);
 
 // Block averages down to at most max_side pixels on the longer side (previews).

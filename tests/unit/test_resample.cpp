@@ -14,6 +14,7 @@
 
 #include "colour/rgb.h"
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "core/fits.h"
 #include "core/stats.h"
 #include "measure/aperture.h"
@@ -273,8 +274,8 @@ TEST(Coadd, MedianStackRemovesCosmicRaysAndGainsSqrtN) {
   EXPECT_GT(median.exposure(grid.width / 2, grid.height / 2), 539.0f);
 }
 
-TEST(Rgb, AsinhEqualsMakeLuptonRgb) {
-  test::TempDir dir;
+// Three channels of one noisy sky with a blob of a different colour in each.
+std::array<Image, 3> blob_channels() {
   std::mt19937_64 rng(4);
   std::array<Image, 3> ch = {Image(64, 48), Image(64, 48), Image(64, 48)};
   std::normal_distribution<float> sky(5.0f, 2.0f);
@@ -284,8 +285,14 @@ TEST(Rgb, AsinhEqualsMakeLuptonRgb) {
       for (std::size_t x = 0; x < 64; ++x)
         ch[c](x, y) += static_cast<float>((400.0 + 300.0 * static_cast<double>(c)) *
                                           std::exp(-(std::pow(static_cast<double>(x) - 30.0 - 3.0 * static_cast<double>(c), 2) + std::pow(static_cast<double>(y) - 20.0, 2)) / 30.0));
-    write_image(dir / fmt::format("c{}.fits", c), ch[c], Header{});
   }
+  return ch;
+}
+
+TEST(Rgb, AsinhEqualsMakeLuptonRgb) {
+  test::TempDir dir;
+  const std::array<Image, 3> ch = blob_channels();
+  for (std::size_t c = 0; c < 3; ++c) write_image(dir / fmt::format("c{}.fits", c), ch[c], Header{});
   RgbOptions o;
   o.minimum = std::array<double, 3>{1.0, 2.0, 0.5};
   o.asinh_stretch = 50.0;
@@ -305,6 +312,41 @@ TEST(Rgb, AsinhEqualsMakeLuptonRgb) {
   for (std::size_t i = 0; i < 64 * 48 * 3; ++i)
     worst = std::max(worst, std::abs(static_cast<int>(static_cast<unsigned char>(npy[header + i])) - static_cast<int>(ours.samples[i])));
   EXPECT_LE(worst, 1);
+}
+
+TEST(Rgb, LuminanceSetsTheBrightnessAndTheChannelsTheColour) {
+  const std::array<Image, 3> ch = blob_channels();
+  RgbOptions o;
+  o.minimum = std::array<double, 3>{1.0, 2.0, 0.5};
+  o.asinh_stretch = 50.0;
+  Image mean(64, 48), bright(64, 48);
+  for (std::size_t i = 0; i < mean.size(); ++i) {
+    mean.data()[i] = (ch[0].data()[i] + ch[1].data()[i] + ch[2].data()[i]) / 3.0f;
+    bright.data()[i] = 1.1667f + 3.0f * (mean.data()[i] - 1.1667f);
+  }
+  const RgbImage plain = compose_rgb(ch[0], ch[1], ch[2], o);
+  const RgbImage same = compose_rgb(ch[0], ch[1], ch[2], o, &mean);
+  const RgbImage lrgb = compose_rgb(ch[0], ch[1], ch[2], o, &bright);
+  int worst = 0, compared = 0;
+  double brighter = 0.0;
+  for (std::size_t i = 0; i < plain.samples.size(); i += 3) {
+    for (std::size_t c = 0; c < 3; ++c)
+      worst = std::max(worst, std::abs(static_cast<int>(plain.samples[i + c]) - static_cast<int>(same.samples[i + c])));
+    // A brighter luminance: more light, the same colour where nothing saturates.
+    const auto* p = &plain.samples[i];
+    const auto* l = &lrgb.samples[i];
+    brighter += l[0] + l[1] + l[2] - (p[0] + p[1] + p[2]);
+    if (*std::min_element(p, p + 3) < 40 || *std::max_element(l, l + 3) >= 255) continue;
+    ++compared;
+    // Ratios of integers near 40: within their rounding (2.5 % each).
+    EXPECT_NEAR(static_cast<double>(l[0]) * p[2] / (static_cast<double>(p[0]) * l[2]), 1.0, 0.05);
+    EXPECT_NEAR(static_cast<double>(l[1]) * p[2] / (static_cast<double>(p[1]) * l[2]), 1.0, 0.05);
+  }
+  EXPECT_LE(worst, 1);
+  EXPECT_GT(compared, 20);
+  EXPECT_GT(brighter, 0.0);
+  const Image small(10, 10);
+  EXPECT_THROW(compose_rgb(ch[0], ch[1], ch[2], o, &small), Error);
 }
 
 TEST(Rgb, OutputsPresetsAndBadInput) {
@@ -335,6 +377,16 @@ TEST(Rgb, OutputsPresetsAndBadInput) {
   r = test::run_ap(fmt::format("rgb {0}/Ha.fits {0}/small.fits {0}/Blue.fits {0}/x.png", d));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_FALSE(fs::exists(dir / "x.png"));
+  // LRGB: the luminance is required, and may come on another grid only with a WCS.
+  r = test::run_ap(fmt::format("rgb {0}/Ha.fits {0}/Green.fits {0}/Blue.fits {0}/l.png --preset lrgb", d));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--lum"), std::string::npos) << r.err;
+  r = test::run_ap(fmt::format("rgb {0}/Ha.fits {0}/Green.fits {0}/Blue.fits {0}/l.png --lum {0}/small.fits", d));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "l.png"));
+  r = test::run_ap(fmt::format("rgb {0}/Ha.fits {0}/Green.fits {0}/Blue.fits {0}/l.png --lum {0}/Green.fits", d));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "l.png"));
 }
 
 TEST(StackCli, RefusesFramesWithoutWcsAndGridsThatDoNotOverlap) {
