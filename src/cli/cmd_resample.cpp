@@ -1,5 +1,5 @@
 // ap resample IN... -o DIR [--center RA,DEC|auto] [--pixel-scale ARCSEC|auto] [--size W,H|auto]
-//   [--template FITS] [--intersection] [--kernel lanczos3|lanczos2|bilinear|nearest]
+//   [--projection TAN] [--template FITS] [--intersection] [--kernel lanczos3|lanczos2|bilinear|nearest]
 //   [--oversampling N] [--fscale exposure|none]
 // ap coadd IN... OUT [--combine median|mean|wmean|sigclip|sum] [--sigma 3] [--weights QUALITY]
 //   [--reject-poor] [--fscale exposure|none]
@@ -26,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct GridArgs {
-  std::string center = "auto", scale = "auto", size = "auto", templ;
+  std::string center = "auto", scale = "auto", size = "auto", templ, projection = "TAN";
   bool intersection = false;
 };
 
@@ -63,6 +63,7 @@ Grid grid_for(const std::vector<StackInput>& inputs, const GridArgs& g) {
   }
   GridOptions o;
   o.intersection = g.intersection;
+  o.projection = g.projection;
   if (g.center != "auto") {
     const auto c = numbers(g.center, 2, "--center");
     o.ra = c[0], o.dec = c[1];
@@ -136,6 +137,8 @@ void add_grid_options(CLI::App* cmd, ResampleArgs& a) {
   cmd->add_option(flag("pixel-scale"), a.grid.scale, "Grid pixel scale in arcsec, or auto (median input)")
       ->capture_default_str();
   cmd->add_option(flag("size"), a.grid.size, "Grid W,H in pixels, or auto (cover the inputs)")->capture_default_str();
+  cmd->add_option(flag("projection"), a.grid.projection, "Grid projection (FITS code: TAN, SIN, ZEA, STG, ARC, CAR...)")
+      ->capture_default_str();
   cmd->add_option(flag("template"), a.grid.templ, "Take the grid (WCS and size) from this FITS image");
   cmd->add_flag(flag("intersection"), a.grid.intersection, "Cover only what every input covers");
   cmd->add_option(flag("kernel"), a.kernel, "lanczos3, lanczos2, bilinear or nearest")->capture_default_str();

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -270,20 +271,34 @@ std::optional<Wcs> Wcs::from_header(const Header& header) {
 }
 
 Wcs Wcs::tan(const PixelCoord& crpix, const SkyCoord& crval, const std::array<double, 4>& cd) {
+  return projected("TAN", crpix, crval, cd);
+}
+
+Wcs Wcs::projected(std::string_view code, const PixelCoord& crpix, const SkyCoord& crval,
+                   const std::array<double, 4>& cd) {
+  const auto unknown = [&] {
+    return Error(ExitCode::kUsage, "unknown projection '" + std::string(code) + "' (a FITS code: TAN, SIN, ZEA, STG, ARC, CAR...)");
+  };
+  if (code.size() != 3 || !std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+    throw unknown();
   Wcs result;
   wcsprm& w = *result.wcs_;
   if (const int status = wcsini(1, 2, &w); status != 0) {
     throw Error(ExitCode::kFailed, "cannot create WCS: " + message(w, status));
   }
-  std::strcpy(w.ctype[0], "RA---TAN");
-  std::strcpy(w.ctype[1], "DEC--TAN");
+  std::snprintf(w.ctype[0], sizeof w.ctype[0], "RA---%.3s", code.data());
+  std::snprintf(w.ctype[1], sizeof w.ctype[1], "DEC--%.3s", code.data());
   w.crpix[0] = crpix.x;
   w.crpix[1] = crpix.y;
   w.crval[0] = crval.ra;
   w.crval[1] = crval.dec;
   std::copy(cd.begin(), cd.end(), w.cd);
   w.altlin |= 2;  // the CD matrix is given
-  set_up(w);
+  try {
+    set_up(w);
+  } catch (const Error&) {
+    throw unknown();
+  }
   return result;
 }
 

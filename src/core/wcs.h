@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 
 #include "core/header.h"
 
@@ -42,6 +43,10 @@ class Wcs {
   // point and CD matrix in degrees per pixel.
   static Wcs tan(const PixelCoord& crpix, const SkyCoord& crval,
                  const std::array<double, 4>& cd);
+  // Another projection, by its three-letter FITS code (SIN, ZEA, STG, ARC,
+  // CAR, ...); throws ap::Error (kUsage) for a code wcslib does not know.
+  static Wcs projected(std::string_view code, const PixelCoord& crpix, const SkyCoord& crval,
+                       const std::array<double, 4>& cd);
 
   Wcs(const Wcs& other);
   Wcs& operator=(const Wcs& other);

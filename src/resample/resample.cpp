@@ -16,15 +16,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Standard coordinates (degrees) of a sky position on the plane tangent at (ra0, dec0).
-std::array<double, 2> tangent(const SkyCoord& s, const SkyCoord& c) {
-  const double r = std::numbers::pi / 180.0;
-  const double d = s.dec * r, d0 = c.dec * r, da = (s.ra - c.ra) * r;
-  const double cosc = std::sin(d0) * std::sin(d) + std::cos(d0) * std::cos(d) * std::cos(da);
-  return {std::cos(d) * std::sin(da) / cosc / r,
-          (std::cos(d0) * std::sin(d) - std::sin(d0) * std::cos(d) * std::cos(da)) / cosc / r};
-}
-
 }  // namespace
 
 Grid choose_grid(const std::vector<Footprint>& inputs, const GridOptions& o) {
@@ -44,8 +35,10 @@ Grid choose_grid(const std::vector<Footprint>& inputs, const GridOptions& o) {
   SkyCoord centre{std::fmod(std::atan2(vy, vx) / r + 360.0, 360.0), std::atan2(vz, std::hypot(vx, vy)) / r};
   if (o.ra && o.dec) centre = {*o.ra, *o.dec};
   const double scale = o.pixel_scale.value_or(median(scales)) / 3600.0;
+  // Projected coordinates (degrees, x towards +RA) relative to the centre.
+  const Wcs plane = Wcs::projected(o.projection, {1.0, 1.0}, centre, {1.0, 0.0, 0.0, 1.0});
 
-  // Each footprint's box on the tangent plane, from points along its edges.
+  // Each footprint's box on the projection plane, from points along its edges.
   double lo_x = o.intersection ? -1e30 : 1e30, hi_x = -lo_x, lo_y = lo_x, hi_y = hi_x;
   for (const Footprint& f : inputs) {
     double fx0 = 1e30, fx1 = -1e30, fy0 = 1e30, fy1 = -1e30;
@@ -55,7 +48,7 @@ Grid choose_grid(const std::vector<Footprint>& inputs, const GridOptions& o) {
       const std::array<PixelCoord, 4> edge = {PixelCoord{t * fw, 0.0}, PixelCoord{t * fw, fh},
                                               PixelCoord{0.0, t * fh}, PixelCoord{fw, t * fh}};
       for (const PixelCoord& p : edge) {
-        const auto [xi, eta] = tangent(f.wcs.pixel_to_sky(p), centre);
+        const auto [xi, eta] = plane.sky_to_pixel(f.wcs.pixel_to_sky(p));
         fx0 = std::min(fx0, xi), fx1 = std::max(fx1, xi), fy0 = std::min(fy0, eta), fy1 = std::max(fy1, eta);
       }
     }
@@ -81,7 +74,7 @@ Grid choose_grid(const std::vector<Footprint>& inputs, const GridOptions& o) {
   // CRPIX (1-based) where the centre falls: the box starts at pixel 1.
   const double crpix_x = o.width ? 0.5 * (static_cast<double>(w) + 1.0) : 1.0 + hi_x / scale;
   const double crpix_y = o.height ? 0.5 * (static_cast<double>(h) + 1.0) : 1.0 - lo_y / scale;
-  return {Wcs::tan({crpix_x, crpix_y}, centre, {-scale, 0.0, 0.0, scale}), w, h};
+  return {Wcs::projected(o.projection, {crpix_x, crpix_y}, centre, {-scale, 0.0, 0.0, scale}), w, h};
 }
 
 PixelMap::PixelMap(const Grid& out, const Wcs& in) {

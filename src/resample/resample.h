@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -42,10 +43,12 @@ struct GridOptions {
   std::optional<double> pixel_scale;       // arcsec (default: median input scale)
   std::optional<std::size_t> width, height;  // default: cover the footprints
   bool intersection = false;               // cover only what every input covers
+  std::string projection = "TAN";          // FITS code of the grid's projection
   std::size_t max_pixels = 400'000'000;    // refuse larger grids
 };
 
-// A north-up TAN grid covering the union (or intersection) of the footprints.
+// A north-up grid (TAN unless options.projection says otherwise) covering
+// the union (or intersection) of the footprints.
 // Throws ap::Error (kBadInput) when they do not overlap, (kUsage) when the
 // grid would exceed max_pixels, saying how large and suggesting a scale.
 Grid choose_grid(const std::vector<Footprint>& inputs, const GridOptions& options);

@@ -198,6 +198,33 @@ TEST(Resample, SipFrameLandsWhereItsTrueWcsSays) {
   EXPECT_LT(*std::max_element(errors.begin(), errors.end()), 0.05);
 }
 
+TEST(Resample, GridsInOtherProjectionsCoverTheInputs) {
+  const std::vector<Footprint> in = {{frame_wcs(600, 400, 80.0, 40.0, 10.0, 6.0), 600, 400},
+                                     {frame_wcs(600, 400, 80.5, 40.3, -5.0, 6.0), 600, 400}};
+  for (const char* code : {"TAN", "ZEA", "SIN", "STG", "CAR"}) {
+    GridOptions o;
+    o.projection = code;
+    const Grid g = choose_grid(in, o);
+    Header h;
+    g.wcs.to_header(h);
+    EXPECT_EQ(h.get("CTYPE1", ""), fmt::format("RA---{}", code));
+    // Every corner of every input falls inside the grid, and the grid is not much larger.
+    for (const Footprint& f : in) {
+      for (const PixelCoord c : {PixelCoord{0, 0}, PixelCoord{599, 0}, PixelCoord{0, 399}, PixelCoord{599, 399}}) {
+        const PixelCoord p = g.wcs.sky_to_pixel(f.wcs.pixel_to_sky(c));
+        EXPECT_GE(p.x, -0.5) << code;
+        EXPECT_GE(p.y, -0.5) << code;
+        EXPECT_LE(p.x, static_cast<double>(g.width) - 0.5) << code;
+        EXPECT_LE(p.y, static_cast<double>(g.height) - 0.5) << code;
+      }
+    }
+    EXPECT_LT(g.width * g.height, 2u * 1000u * 700u) << code;
+  }
+  GridOptions bad;
+  bad.projection = "XYZ";
+  EXPECT_THROW(choose_grid(in, bad), Error);
+}
+
 TEST(Resample, PixelMapIsWithinAHundredthOfAPixel) {
   const Wcs in = frame_wcs(2000, 1500, 10.0, 60.0, 33.0, 2.0);
   const Grid grid{frame_wcs(1800, 1800, 10.1, 60.05, 0.0, 2.3), 1800, 1800};
