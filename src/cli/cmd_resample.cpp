@@ -1,11 +1,13 @@
 // ap resample IN... -o DIR [--center RA,DEC|auto] [--pixel-scale ARCSEC|auto] [--size W,H|auto]
 //   [--projection TAN] [--template FITS] [--intersection] [--kernel lanczos3|lanczos2|bilinear|nearest]
 //   [--oversampling N] [--fscale exposure|none]
-// ap coadd IN... OUT [--combine median|mean|wmean|sigclip|sum] [--sigma 3] [--weights QUALITY]
+// ap coadd IN... OUT [--combine median|mean|wmean|sigclip|sum] [--sigma 3] [--weights QUALITY|ivar]
 //   [--reject-poor] [--fscale exposure|none]
 // ap stack IN... OUT [grid options of resample] [coadd options]
+#include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -79,7 +81,7 @@ Grid grid_for(const std::vector<StackInput>& inputs, const GridArgs& g) {
 std::vector<StackInput> stack_inputs(const ResampleArgs& a) {
   std::vector<StackInput> in;
   for (const std::string& f : a.inputs) in.push_back({f, 1.0});
-  if (a.weights.empty()) return in;
+  if (a.weights.empty() || a.weights == "ivar") return in;
   const auto grades = read_frame_grades(a.weights);
   for (StackInput& s : in) {
     const auto it = grades.find(frame_key(s.image));
@@ -98,6 +100,7 @@ CoaddOptions coadd_options(const ResampleArgs& a) {
   o.sigma = a.sigma;
   o.fscale_exposure = a.fscale == "exposure";
   if (a.fscale != "exposure" && a.fscale != "none") throw Error(ExitCode::kUsage, "--fscale is exposure or none");
+  o.inverse_variance = a.weights == "ivar";
   o.resample.kernel = parse_kernel(a.kernel);
   o.resample.oversampling = a.oversampling;
   return o;
@@ -117,7 +120,10 @@ void run_resample(const ResampleArgs& a) {
     if (!wcs) throw Error(ExitCode::kBadInput, fmt::format("{}: no WCS (solve it first with ap solve)", in.image.string()));
     ResampleOptions ro = o.resample;
     if (o.fscale_exposure) ro.exposure = img.header().get_double_any({"EXPOSURE", "EXPTIME"});
-    const Resampled r = resample(img.image, *wcs, nullptr, grid, ro);
+    const auto hdus = read_hdu_list(in.image);
+    const bool has_mask = std::any_of(hdus.begin(), hdus.end(), [](const HduInfo& h) { return h.extname == "MASK"; });
+    const std::optional<Mask> bad = has_mask ? std::optional<Mask>(read_mask(in.image, "MASK")) : std::nullopt;
+    const Resampled r = resample(img.image, *wcs, bad ? &*bad : nullptr, grid, ro);
     Header h = img.header();
     Wcs::erase_from(h);
     grid.wcs.to_header(h);
@@ -150,7 +156,7 @@ void add_grid_options(CLI::App* cmd, ResampleArgs& a) {
 void add_combine_options(CLI::App* cmd, ResampleArgs& a) {
   cmd->add_option(flag("combine"), a.combine, "median, mean, wmean, sigclip or sum")->capture_default_str();
   cmd->add_option(flag("sigma"), a.sigma, "Clipping for sigclip")->capture_default_str();
-  cmd->add_option(flag("weights"), a.weights, "Frame weights from ap quality (.csv or .json)");
+  cmd->add_option(flag("weights"), a.weights, "Frame weights from ap quality (.csv or .json), or ivar (inverse sky variance)");
   cmd->add_flag(flag("reject-poor"), a.reject_poor, "Leave out frames ap quality flagged as poor");
 }
 

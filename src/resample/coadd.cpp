@@ -1,6 +1,7 @@
 #include "resample/coadd.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -19,13 +20,36 @@ namespace fs = std::filesystem;
 
 struct Frame {
   fs::path path;
-  std::unique_ptr<FitsRowReader> image, weight;  // weight: the WEIGHT HDU when there is one
+  // The image, its WEIGHT HDU (coadd) or its MASK HDU (stack) when there is one.
+  std::unique_ptr<FitsRowReader> image, weight, mask;
   Header header;
   std::optional<Wcs> wcs;
   double frame_weight = 1.0, exposure = 0.0;
 };
 
-std::vector<Frame> open_frames(const std::vector<StackInput>& inputs, bool with_weights) {
+// Frame weights times 1 / (sky variance), the variance from a clipped
+// sample of about 64 rows (in ADU/s with fscale_exposure), normalised to a
+// mean factor of 1.
+void weight_by_inverse_variance(std::vector<Frame>& frames, const CoaddOptions& o) {
+  std::vector<double> inverse;
+  for (Frame& f : frames) {
+    const std::size_t w = f.image->width(), h = f.image->height(), step = std::max<std::size_t>(1, h / 64);
+    std::vector<float> row(w), sample;
+    for (std::size_t y = step / 2; y < h; y += step) {
+      f.image->read_rows(y, 1, row);
+      for (const float v : row)
+        if (std::isfinite(v)) sample.push_back(o.fscale_exposure && f.exposure > 0 ? static_cast<float>(v / f.exposure) : v);
+    }
+    const double sd = sample.empty() ? 0.0 : sigma_clipped_stats(sample, SigmaClipOptions::symmetric(3.0, 5)).std;
+    if (!(sd > 0.0)) throw Error(ExitCode::kBadInput, fmt::format("{}: no sky noise to weight by", f.path.string()));
+    inverse.push_back(1.0 / (sd * sd));
+  }
+  double mean = 0.0;
+  for (const double v : inverse) mean += v / static_cast<double>(inverse.size());
+  for (std::size_t k = 0; k < frames.size(); ++k) frames[k].frame_weight *= inverse[k] / mean;
+}
+
+std::vector<Frame> open_frames(const std::vector<StackInput>& inputs, bool with_weights, const CoaddOptions& o) {
   std::vector<Frame> frames;
   for (const StackInput& in : inputs) {
     if (!(in.weight > 0.0)) continue;
@@ -38,17 +62,18 @@ std::vector<Frame> open_frames(const std::vector<StackInput>& inputs, bool with_
       throw Error(ExitCode::kBadInput, fmt::format("{}: no WCS (solve it first with ap solve)", in.image.string()));
     f.frame_weight = in.weight;
     f.exposure = f.header.get_double_any({"EXPOSURE", "EXPTIME"}).value_or(0.0);
-    if (with_weights) {
-      const auto hdus = read_hdu_list(in.image);
-      if (std::any_of(hdus.begin(), hdus.end(), [](const HduInfo& h) { return h.extname == "WEIGHT"; })) {
-        ReadOptions ro;
-        ro.hdu = "WEIGHT";
-        f.weight = std::make_unique<FitsRowReader>(in.image, ro);
-      }
-    }
+    const auto hdus = read_hdu_list(in.image);
+    const auto open = [&](std::string_view name) -> std::unique_ptr<FitsRowReader> {
+      if (std::none_of(hdus.begin(), hdus.end(), [&](const HduInfo& h) { return h.extname == name; })) return nullptr;
+      ReadOptions ro;
+      ro.hdu = name;
+      return std::make_unique<FitsRowReader>(in.image, ro);
+    };
+    (with_weights ? f.weight : f.mask) = open(with_weights ? "WEIGHT" : "MASK");
     frames.push_back(std::move(f));
   }
   if (frames.empty()) throw Error(ExitCode::kBadInput, "coadd: no input frame with a weight above 0");
+  if (o.inverse_variance) weight_by_inverse_variance(frames, o);
   return frames;
 }
 
@@ -162,7 +187,7 @@ std::vector<Footprint> footprints(const std::vector<StackInput>& inputs) {
 }
 
 Coadded coadd_files(const std::vector<StackInput>& inputs, const CoaddOptions& o) {
-  std::vector<Frame> frames = open_frames(inputs, true);
+  std::vector<Frame> frames = open_frames(inputs, true, o);
   const std::size_t w = frames.front().image->width(), h = frames.front().image->height();
   Header first_wcs;
   frames.front().wcs->to_header(first_wcs);
@@ -193,23 +218,32 @@ Coadded coadd_files(const std::vector<StackInput>& inputs, const CoaddOptions& o
 }
 
 Coadded stack_files(const std::vector<StackInput>& inputs, const Grid& grid, const CoaddOptions& o) {
-  std::vector<Frame> frames = open_frames(inputs, false);
+  std::vector<Frame> frames = open_frames(inputs, false, o);
   std::vector<PixelMap> maps;
   std::vector<FoldedKernel> kernels;
   for (const Frame& f : frames) {
     maps.emplace_back(grid, *f.wcs);
     kernels.push_back(fold_kernel(grid, maps.back(), o.resample));
   }
-  std::vector<float> rows;
+  std::vector<float> rows, rows_of_mask;
+  std::vector<std::uint8_t> bad;
   Coadded out = combine_bands(frames, grid.width, grid.height, o,
                               [&](Frame& f, std::size_t y0, std::size_t y1, Image& v, Image& wt) {
     const std::size_t k = static_cast<std::size_t>(&f - frames.data());
     const auto [first, end] = maps[k].input_rows(y0, y1, grid.width, kernels[k].reach() + 1, f.image->height());
     rows.resize((end - first) * f.image->width());
     if (end > first) f.image->read_rows(first, end - first, rows);
+    bad.clear();
+    if (f.mask && end > first) {
+      rows_of_mask.resize(rows.size());
+      f.mask->read_rows(first, end - first, rows_of_mask);
+      bad.resize(rows.size());
+      for (std::size_t i = 0; i < bad.size(); ++i) bad[i] = rows_of_mask[i] != 0.0f;
+    }
     ResampleOptions ro = o.resample;
     if (o.fscale_exposure && f.exposure > 0) ro.exposure = f.exposure;
-    const InputRows in{rows.data(), nullptr, f.image->width(), first, end - first, f.image->height()};
+    const InputRows in{rows.data(), bad.empty() ? nullptr : bad.data(), f.image->width(), first, end - first,
+                       f.image->height()};
     resample_rows(in, maps[k], kernels[k], ro, y0, y1, v, wt);
   });
   grid.wcs.to_header(out.header);

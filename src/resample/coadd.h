@@ -8,6 +8,8 @@
 // weighted mean (pixel weight x frame weight), sigma-clipped weighted mean
 // (median centre, std spread, 5 passes) or sum. Outputs: the image, the
 // summed weight and the exposure map (seconds of exposure per pixel).
+// `ap stack` leaves out the pixels an input's MASK HDU flags (any bit), as
+// resample() does with its `bad` mask.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +31,9 @@ struct CoaddOptions {
   Combine combine = Combine::kMedian;
   double sigma = 3.0;
   bool fscale_exposure = false;  // divide each frame by its exposure (ADU/s), as FSCALE
+  // Multiply each frame's weight by its inverse sky variance (clipped, from
+  // a sample of rows), normalised to a mean of 1 over the frames.
+  bool inverse_variance = false;
   ResampleOptions resample;      // stack only
   std::size_t memory_bytes = std::size_t{1} << 30;
 };

@@ -316,6 +316,50 @@ std::array<Image, 3> blob_channels() {
   return ch;
 }
 
+// Two frames on one grid, the first noisy (sigma 3) with a block of garbage
+// its MASK flags, the second quiet (sigma 1).
+TEST(Stack, LeavesOutMaskedPixelsAndWeightsByInverseVariance) {
+  test::TempDir dir;
+  const double ra = 30.0, dec = -10.0;
+  const Wcs wcs = frame_wcs(200, 150, ra, dec, 0.0);
+  std::vector<StackInput> in;
+  for (int k = 0; k < 2; ++k) {
+    Image img = star_frame(wcs, 200, 150, {}, 0.0, k == 0 ? 3.0 : 1.0, 10 + static_cast<unsigned>(k));
+    Mask mask(200, 150);
+    if (k == 0) {
+      for (std::size_t y = 60; y < 80; ++y)
+        for (std::size_t x = 90; x < 120; ++x) img(x, y) = 1e6f, mask(x, y) = 4;
+    }
+    Header h;
+    wcs.to_header(h);
+    h.set("EXPTIME", 60.0);
+    FitsWriter w(dir / fmt::format("f{}.fits", k));
+    w.add_image(img, h);
+    w.add_mask(mask, {});
+    w.commit();
+    in.push_back({dir / fmt::format("f{}.fits", k), 1.0});
+  }
+  const Grid grid{wcs, 200, 150};
+  CoaddOptions o;
+  o.combine = Combine::kWeightedMean;
+  Coadded plain = stack_files(in, grid, o);
+  EXPECT_NEAR(plain.image(105, 70), 100.0, 5.0);  // the garbage is left out
+  EXPECT_NEAR(plain.weight(105, 70), 1.0, 1e-3);  // only the second frame there
+  EXPECT_NEAR(plain.weight(30, 30), 2.0, 1e-3);
+  // Noise of the weighted mean away from the block: (3^2 + 1^2)^0.5 / 2 with equal weights,
+  // 1 / (1/9 + 1)^0.5 with inverse-variance weights.
+  const auto noise = [](const Image& img) {
+    std::vector<float> v;
+    for (std::size_t y = 10; y < 50; ++y)
+      for (std::size_t x = 10; x < 190; ++x) v.push_back(img(x, y));
+    return sigma_clipped_stats(v, SigmaClipOptions::symmetric(3.0, 5)).std;
+  };
+  EXPECT_NEAR(noise(plain.image) / (std::sqrt(10.0) / 2.0), 1.0, 0.05);
+  o.inverse_variance = true;
+  const Coadded ivar = stack_files(in, grid, o);
+  EXPECT_NEAR(noise(ivar.image) / (1.0 / std::sqrt(1.0 + 1.0 / 9.0)), 1.0, 0.05);
+}
+
 TEST(Rgb, AsinhEqualsMakeLuptonRgb) {
   test::TempDir dir;
   const std::array<Image, 3> ch = blob_channels();
