@@ -1,9 +1,6 @@
 #include "astro/sesame.h"
 
-#include <curl/curl.h>
-
 #include <cstdlib>
-#include <memory>
 #include <regex>
 
 #include <fmt/format.h>
@@ -11,38 +8,18 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/http.h"
 #include "core/log.h"
 
 namespace ap::astro {
 namespace {
 
-std::size_t append(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
 std::string fetch(const std::string& url, long timeout_s) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) throw Error(ExitCode::kFailed, "Sesame: cannot start libcurl");
-  std::string body;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, timeout_s);
-  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
-  const CURLcode rc = curl_easy_perform(curl.get());
-  if (rc != CURLE_OK)
-    throw Error(ExitCode::kFailed, fmt::format("Sesame ({}): {}", url, curl_easy_strerror(rc)));
-  return body;
-}
-
-std::string escape(std::string_view name) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  char* e = curl_easy_escape(curl.get(), name.data(), static_cast<int>(name.size()));
-  std::string out(e);
-  curl_free(e);
-  return out;
+  const HttpReply r = http_get(url, static_cast<double>(timeout_s));
+  if (!r.error.empty() || r.status >= 400)
+    throw Error(ExitCode::kFailed,
+                fmt::format("Sesame ({}): {}", url, r.error.empty() ? fmt::format("HTTP {}", r.status) : r.error));
+  return r.body;
 }
 
 nlohmann::json load_cache(const std::filesystem::path& file) {
@@ -76,7 +53,7 @@ std::optional<ResolvedTarget> resolve_sesame(std::string_view name, const Sesame
   if (cache.contains(key) && cache[key].is_array() && cache[key].size() == 2)
     return ResolvedTarget{cache[key][0].get<double>(), cache[key][1].get<double>(), 0.0};
 
-  const std::string body = fetch(fmt::format("{}/-oI/A?{}", o.base_url, escape(name)), o.timeout_s);
+  const std::string body = fetch(fmt::format("{}/-oI/A?{}", o.base_url, url_escape(name)), o.timeout_s);
   // "%J 303.0258333 +38.3547222 = 20:12:06.20 +38:21:17.0": J2000 degrees.
   static const std::regex kJ2000(R"(%J\s+([0-9.]+)\s+([-+]?[0-9.]+))");
   std::smatch m;

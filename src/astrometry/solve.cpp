@@ -134,11 +134,25 @@ Solution solve_field(const std::vector<Detection>& stars, double width, double h
   Wcs wcs = Wcs::tan({tan.crpix[0], tan.crpix[1]}, {tan.crval[0], tan.crval[1]},
                      {tan.cd[0][0], tan.cd[0][1], tan.cd[1][0], tan.cd[1][1]});
 
-  // Refit on every catalogue star in the field, tightening the match radius.
   const double cx = 0.5 * (width + 1.0), cy = 0.5 * (height + 1.0);
   const SkyCoord centre = wcs.pixel_to_sky({cx - 1.0, cy - 1.0});
   const double half_diag = 0.5 * std::hypot(width, height) * wcs.pixel_scale_arcsec() / 3600.0;
-  const std::vector<Reference> refs = field_stars(set, centre.ra, centre.dec, 1.05 * half_diag);
+  return refine_solution(stars, width, height, wcs, field_stars(set, centre.ra, centre.dec, 1.05 * half_diag), o,
+                         std::move(s), t0);
+}
+
+Solution refine_solution(const std::vector<Detection>& stars, double width, double height, const Wcs& initial,
+                         const std::vector<Reference>& refs, const SolveOptions& o, Solution s,
+                         std::chrono::steady_clock::time_point t0) {
+  const auto finish = [&](std::string reason) {
+    s.reason = std::move(reason);
+    s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return s;
+  };
+  // Refit on every catalogue star in the field, tightening the match radius.
+  Wcs wcs = initial;
+  const double cx = 0.5 * (width + 1.0), cy = 0.5 * (height + 1.0);
+  const SkyCoord centre = wcs.pixel_to_sky({cx - 1.0, cy - 1.0});
   WcsFit fit;
   const int final_order = o.use_sip ? o.sip_order : 1;
   for (const auto& [radius, order] : {std::pair{5.0, 1}, std::pair{3.0, final_order}, std::pair{2.0, final_order}}) {

@@ -8,6 +8,7 @@
 // below max_rms_px. Pixel coordinates are FITS 1-based throughout.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -50,5 +51,13 @@ struct Solution {
 // `stars` brightest first. Throws ap::Error (kUsage) for invalid options.
 Solution solve_field(const std::vector<Detection>& stars, double width, double height,
                      const SolveHints& hints, const SolveOptions& options, const IndexSet& indexes);
+
+// The fit and check every backend ends with: `initial` refitted to the
+// reference stars of the field matched to `stars` (TAN, or TAN-SIP with
+// use_sip; clipped at 3 RMS), then accepted only with min_matches matches
+// and an RMS within max_rms_px. `s` brings the index name; t0 the start.
+Solution refine_solution(const std::vector<Detection>& stars, double width, double height, const Wcs& initial,
+                         const std::vector<Reference>& refs, const SolveOptions& options, Solution s,
+                         std::chrono::steady_clock::time_point t0);
 
 }  // namespace ap::astrometry

@@ -1,8 +1,10 @@
 // ap solve IMAGE SRCLIST OUT_IMAGE [--use-sip] [--sip-order 2] [--user_scale ARCSEC]
-//   [--scale_err_ratio 1.3] [--radius DEG] [--index-dir DIR]... [--timeout 180]
+//   [--scale_err_ratio 1.3] [--radius DEG] [--index-dir DIR]... [--backend local|nova] [--key KEY]
+//   [--timeout 180]
 // ap solve --batch SRCLIST... -o DIR
 // (also ap astrometry, ap_astrometry). No solution: exit code 2, no output image.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "astrometry/nova.h"
 #include "astrometry/solve_files.h"
 #include "cli/cli.h"
 #include "core/error.h"
@@ -25,15 +28,17 @@ using namespace ap::astrometry;
 struct SolveArgs {
   std::vector<std::string> positional;
   std::vector<std::string> index_dirs;
-  std::string out_dir;
+  std::string out_dir, backend = "local", key;
   bool batch = false;
   std::optional<double> user_scale;
   SolveOptions options;
 };
 
+using Solver = std::function<Solution(const StarList&)>;
+
 // Returns false when there is no solution (logged with its reason).
 bool solve_one(const fs::path& image, const fs::path& srclist, const fs::path& out, const SolveArgs& a,
-               const IndexSet& indexes) {
+               const Solver& solver) {
   auto log = logger("solve");
   const StarList list = read_star_list(srclist, a.user_scale);
   if (const auto made_from = list.primary.get_string("IMG_FILE");
@@ -41,7 +46,7 @@ bool solve_one(const fs::path& image, const fs::path& srclist, const fs::path& o
     throw Error(ExitCode::kBadInput, fmt::format("{}: made from {}, not {}", srclist.string(), *made_from,
                                                  image.string()));
   if (!fs::exists(image)) throw Error(ExitCode::kBadInput, fmt::format("{}: no such image", image.string()));
-  const Solution s = solve_field(list.stars, list.width, list.height, list.hints, a.options, indexes);
+  const Solution s = solver(list);
   if (!s.solved) {
     log->error("{}: {}", image.string(), s.reason);
     return false;
@@ -56,23 +61,37 @@ bool solve_one(const fs::path& image, const fs::path& srclist, const fs::path& o
   return true;
 }
 
+// The backend: libastrometry with the indexes loaded once, or nova.astrometry.net.
+Solver make_solver(const SolveArgs& a) {
+  if (a.backend == "local") {
+    const IndexSet& indexes = IndexSet::shared(std::vector<fs::path>(a.index_dirs.begin(), a.index_dirs.end()));
+    return [&a, &indexes](const StarList& l) {
+      return solve_field(l.stars, l.width, l.height, l.hints, a.options, indexes);
+    };
+  }
+  if (a.backend != "nova") throw Error(ExitCode::kUsage, fmt::format("--backend {}: local or nova", a.backend));
+  NovaOptions nova = NovaOptions::defaults();
+  nova.api_key = nova_api_key(a.key);
+  return [&a, nova](const StarList& l) {
+    return solve_nova(l.stars, l.width, l.height, l.hints, a.options, nova);
+  };
+}
+
 void run_solve(const SolveArgs& a) {
-  std::vector<fs::path> dirs(a.index_dirs.begin(), a.index_dirs.end());
   bool all = true;
   if (a.batch) {
     if (a.out_dir.empty() || !fs::is_directory(a.out_dir))
       throw Error(ExitCode::kUsage, "--batch needs -o DIR, an existing directory");
-    const IndexSet& indexes = IndexSet::shared(dirs);
+    const Solver solver = make_solver(a);
     for (const std::string& srclist : a.positional) {
       const auto image = read_hdu_list(srclist).front().header.get_string("IMG_FILE");
       if (!image) throw Error(ExitCode::kBadInput, fmt::format("{}: no IMG_FILE", srclist));
       all &= solve_one(*image, srclist, fs::path(a.out_dir) / ("nav_" + fs::path(*image).stem().string() + ".fits"),
-                       a, indexes);
+                       a, solver);
     }
   } else {
     if (a.positional.size() != 3) throw Error(ExitCode::kUsage, "usage: ap solve IMAGE SRCLIST OUT_IMAGE");
-    const IndexSet& indexes = IndexSet::shared(dirs);
-    all = solve_one(a.positional[0], a.positional[1], a.positional[2], a, indexes);
+    all = solve_one(a.positional[0], a.positional[1], a.positional[2], a, make_solver(a));
   }
   if (!all) throw Error(ExitCode::kUsage, "no solution");  // exit code 2, the original's NO_SOLUTION
 }
@@ -94,6 +113,9 @@ void add_solve(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option(flag("radius"), o.radius_deg, "Search radius around the hinted centre, degrees (0: auto)");
   cmd->add_option(flag("index-dir"), args->index_dirs, "Directory of index files (repeatable)");
+  cmd->add_option(flag("backend"), args->backend, "local (libastrometry in process) or nova (nova.astrometry.net)")
+      ->capture_default_str();
+  cmd->add_option(flag("key"), args->key, "astrometry.net API key for --backend nova (never logged)");
   cmd->add_option(flag("timeout"), o.timeout_s, "Give up after this many seconds per frame")
       ->capture_default_str();
   cmd->callback([args] { run_solve(*args); });

@@ -74,6 +74,8 @@ Mask read_mask(const std::filesystem::path& path, std::string_view hdu);
 
 // A binary table HDU (selected as in ReadOptions::hdu).
 Table read_table(const std::filesystem::path& path, std::string_view hdu, Header* header = nullptr);
+Table read_table_memory(const void* data, std::size_t size, std::string_view name, std::string_view hdu,
+                        Header* header = nullptr);
 
 enum class PixelType { kFloat32, kFloat64 };
 

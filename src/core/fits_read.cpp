@@ -806,8 +806,9 @@ Mask read_mask(const std::filesystem::path& path, std::string_view hdu) {
   return read_pixels<std::uint8_t>(in, info, [](std::span<std::uint8_t>) {});
 }
 
-Table read_table(const std::filesystem::path& path, std::string_view hdu, Header* header) {
-  Input in(file_source(path));
+namespace {
+
+Table read_table_from(Input& in, std::string_view hdu, Header* header) {
   HduInfo info = in.info(in.select(hdu, true));
   if (info.type == HduType::kImage) {
     in.fail(fmt::format("HDU {} is an image, not a table", info.index));
@@ -819,6 +820,19 @@ Table read_table(const std::filesystem::path& path, std::string_view hdu, Header
   }
   if (header != nullptr) *header = std::move(info.header);
   return table;
+}
+
+}  // namespace
+
+Table read_table(const std::filesystem::path& path, std::string_view hdu, Header* header) {
+  Input in(file_source(path));
+  return read_table_from(in, hdu, header);
+}
+
+Table read_table_memory(const void* data, std::size_t size, std::string_view name, std::string_view hdu,
+                        Header* header) {
+  Input in(memory_source(data, size, name));
+  return read_table_from(in, hdu, header);
 }
 
 }  // namespace ap
