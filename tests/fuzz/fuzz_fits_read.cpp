@@ -1,5 +1,6 @@
-// libFuzzer target for the FITS reader: HDU listing, headers and image data,
-// read from memory through the same code as files. Seeds: make_corpus.sh.
+// libFuzzer target for the FITS reader: HDU listing, headers, image data and
+// binary tables, read from memory through the same code as files. Seeds:
+// make_corpus.sh.
 #include <cstddef>
 #include <cstdint>
 
@@ -25,6 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const char* hdu : {"", "1", "SCI"}) {
     try {
       ap::read_image_memory(data, size, "fuzz.fits", {.hdu = hdu, .apply_pedestal = true});
+    } catch (const ap::Error&) {
+    }
+    try {
+      ap::read_table_memory(data, size, "fuzz.fits", hdu);
     } catch (const ap::Error&) {
     }
   }

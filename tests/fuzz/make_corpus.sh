@@ -49,6 +49,7 @@ table = fits.BinTableHDU.from_columns([
 ], name="CAT")
 save("multi.fits", [fits.PrimaryHDU(), fits.ImageHDU(f32, name="SCI"),
                     fits.ImageHDU(np.zeros(shape, np.uint8), name="MASK"), table])
+save("table.fits", [fits.PrimaryHDU(), table])
 save("cube.fits", [fits.PrimaryHDU(np.zeros((2,) + shape, np.float32))])
 save("plane.fits", [fits.PrimaryHDU(np.zeros((1,) + shape, np.float32))])
 save("rice.fits", [fits.PrimaryHDU(), fits.CompImageHDU(
