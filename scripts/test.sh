@@ -12,7 +12,7 @@ export AP_THREADS=${AP_THREADS:-$jobs}
 scripts/setup.sh --tests
 
 echo "== libFuzzer"
-scripts/build.sh build-fuzz -DAP_FUZZ=ON -DAP_BUILD_TESTS=OFF -DAP_BUILD_BENCH=OFF \
+scripts/build.sh build-fuzz --target fuzzers -DAP_FUZZ=ON -DAP_BUILD_TESTS=OFF -DAP_BUILD_BENCH=OFF \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo
 for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
   [[ -x "$fuzzer" ]] || continue
