@@ -87,6 +87,34 @@ double header_value(const Header& h, std::initializer_list<std::string_view> key
                                       list));
 }
 
+// The output header (CalibrateResult::header).
+Header calibrated_header(const Header& light, const Masters& m, const CalibrateOptions& o,
+                         const CalibrateResult& r) {
+  Header h = light;
+  h.erase("PEDESTAL");
+  h.set("BUNIT", std::string("adu"), "Physical unit of the data");
+  h.set("BIASCORR", true, "Bias subtracted");
+  h.set("BIASFILE", m.bias_path.filename().string(), "Master bias");
+  h.set("DARKCORR", true, "Dark subtracted");
+  h.set("DARKFILE", m.dark_path.filename().string(), "Master dark");
+  h.set("DARKSCAL", r.dark_scale, "Dark scale: exposure / dark exposure");
+  h.set("DARKBIAS", m.dark_holds_bias, "The master dark held the bias (removed first)");
+  if (m.flat) {
+    h.set("FLATCORR", true, "Flat-field corrected");
+    h.set("FLATFILE", m.flat_path.filename().string(), "Master flat");
+    h.set("FLATNORM", m.flat_norm, "Flat normalisation: clipped median of its centre");
+  }
+  if (m.badpix && o.fix_badpix) {
+    h.set("BPIXFILE", m.badpix_path.filename().string(), "Bad-pixel mask");
+    add_badpix_keywords(h, r.badpix, o.badpix);
+  }
+  if (o.fix_cosmics) {
+    h.set("CR_CLEAN", true, "Cosmic rays cleaned (L.A.Cosmic)");
+    h.set("CR_NPIX", static_cast<std::int64_t>(r.cosmic_pixels), "Pixels flagged as cosmic rays");
+  }
+  return h;
+}
+
 }  // namespace
 
 DarkBias parse_dark_bias(std::string_view name) {
@@ -118,32 +146,48 @@ Masters Masters::load(const fs::path& bias, const fs::path& dark, const fs::path
                                                  bias.filename().string(), m.bias.image.width(),
                                                  m.bias.image.height()));
   }
+  if (m.dark_holds_bias) {
+    const float* b = m.bias.image.data();
+    float* d = m.dark.image.data();
+    parallel_for(0, m.dark.image.size(), [&](std::size_t i0, std::size_t i1) {
+      for (std::size_t i = i0; i < i1; ++i) d[i] -= b[i];
+    }, 1 << 16);
+  }
+  if (!badpix.empty()) m.badpix = read_mask(badpix, "");
+  m.base_mask = m.badpix ? *m.badpix : Mask(m.bias.image.width(), m.bias.image.height(), 0);
   if (!flat.empty()) {
     m.flat = read_image(flat);
     m.flat_norm = central_median(m.flat->image);
     if (!(m.flat_norm > 0.0)) {
       throw input_error(flat.string(), "the flat's central region has no positive value");
     }
-    m.flat_normalised = m.flat->image;
-    const auto scale = static_cast<float>(1.0 / m.flat_norm);
-    for (float& v : m.flat_normalised.pixels()) v *= scale;
+    if (!m.flat->image.same_shape(m.bias.image))
+      throw input_error(flat.string(), fmt::format("size {}x{} differs from the bias {}", m.flat->image.width(),
+                                                   m.flat->image.height(), bias.filename().string()));
+    m.flat_inverse = Image(m.flat->image.width(), m.flat->image.height());
+    const float* f = m.flat->image.data();
+    float* inv = m.flat_inverse.data();
+    std::uint8_t* mask = m.base_mask.data();
+    parallel_for(0, m.flat_inverse.size(), [&](std::size_t i0, std::size_t i1) {
+      for (std::size_t i = i0; i < i1; ++i) {
+        const bool ok = std::isfinite(f[i]) && f[i] != 0.0f;
+        inv[i] = ok ? static_cast<float>(m.flat_norm / f[i]) : 1.0f;
+        if (!ok) mask[i] |= kMaskNoData;
+      }
+    }, 1 << 16);
   }
-  if (!badpix.empty()) m.badpix = read_mask(badpix, "");
   return m;
 }
 
-CalibrateResult calibrate(const FitsImage& light, std::string_view name, const Masters& m,
-                          const CalibrateOptions& o) {
+CalibrateResult calibrate(FitsImage light, std::string_view name, const Masters& m, const CalibrateOptions& o) {
   CalibrateResult r;
   check_fit(light, name, m, o.temp_tolerance, r.warnings);
   const double t = exposure_seconds(light.header(), std::string(name), "to scale the dark");
   r.dark_scale = t / m.dark_exposure;
   const auto k = static_cast<float>(r.dark_scale);
   const std::size_t w = light.image.width(), h = light.image.height();
-  r.image = Image(w, h);
+  r.image = std::move(light.image);
   r.mask = Mask(w, h);
-  const bool holds_bias = m.dark_holds_bias;
-  const bool flat = m.flat.has_value();
   const std::uint8_t* badpix = m.badpix ? m.badpix->data() : nullptr;
   // Pixels of the master mask keep their bits, and are marked interpolated when repaired.
   const std::uint8_t repaired = o.fix_badpix ? kMaskInterpolated : 0;
@@ -152,25 +196,23 @@ CalibrateResult calibrate(const FitsImage& light, std::string_view name, const M
       0, h,
       [&](std::size_t y0, std::size_t y1) {
         for (std::size_t y = y0; y < y1; ++y) {
-          const float* raw = light.image.row(y).data();
+          const float* raw = r.image.row(y).data();  // calibrated in place
           const float* b = m.bias.image.row(y).data();
           const float* d = m.dark.image.row(y).data();
+          const float* inv = m.flat ? m.flat_inverse.row(y).data() : nullptr;
+          const std::uint8_t* base = m.base_mask.row(y).data();
+          const std::uint8_t* bad = badpix ? badpix + y * w : nullptr;
           float* out = r.image.row(y).data();
           std::uint8_t* mask = r.mask.row(y).data();
-          for (std::size_t x = 0; x < w; ++x) {
-            const std::uint8_t bad = badpix != nullptr ? badpix[y * w + x] : 0;
-            mask[x] = bad != 0 ? bad | repaired : 0;
-            const float dark = holds_bias ? d[x] - b[x] : d[x];
-            float v = raw[x] - b[x] - k * dark;
-            if (flat) {
-              const float f = m.flat_normalised(x, y);
-              if (std::isfinite(f) && f != 0.0f) {
-                v /= f;
-              } else {
-                mask[x] |= kMaskNoData;
-              }
-            }
-            out[x] = v;
+          if (inv) {
+            for (std::size_t x = 0; x < w; ++x) out[x] = (raw[x] - b[x] - k * d[x]) * inv[x];
+          } else {
+            for (std::size_t x = 0; x < w; ++x) out[x] = raw[x] - b[x] - k * d[x];
+          }
+          if (bad) {
+            for (std::size_t x = 0; x < w; ++x) mask[x] = static_cast<std::uint8_t>(base[x] | (bad[x] ? repaired : 0));
+          } else {
+            std::copy(base, base + w, mask);
           }
         }
       },
@@ -190,34 +232,9 @@ CalibrateResult calibrate(const FitsImage& light, std::string_view name, const M
       if (cr.crmask.data()[i] != 0) r.mask.data()[i] |= kMaskCosmic;
     }
   }
+  r.header = calibrated_header(light.header(), m, o, r);
   return r;
 }
 
-Header calibrated_header(const FitsImage& light, const Masters& m, const CalibrateOptions& o,
-                         const CalibrateResult& r) {
-  Header h = light.header();
-  h.erase("PEDESTAL");
-  h.set("BUNIT", std::string("adu"), "Physical unit of the data");
-  h.set("BIASCORR", true, "Bias subtracted");
-  h.set("BIASFILE", m.bias_path.filename().string(), "Master bias");
-  h.set("DARKCORR", true, "Dark subtracted");
-  h.set("DARKFILE", m.dark_path.filename().string(), "Master dark");
-  h.set("DARKSCAL", r.dark_scale, "Dark scale: exposure / dark exposure");
-  h.set("DARKBIAS", m.dark_holds_bias, "The master dark held the bias (removed first)");
-  if (m.flat) {
-    h.set("FLATCORR", true, "Flat-field corrected");
-    h.set("FLATFILE", m.flat_path.filename().string(), "Master flat");
-    h.set("FLATNORM", m.flat_norm, "Flat normalisation: clipped median of its centre");
-  }
-  if (m.badpix && o.fix_badpix) {
-    h.set("BPIXFILE", m.badpix_path.filename().string(), "Bad-pixel mask");
-    add_badpix_keywords(h, r.badpix, o.badpix);
-  }
-  if (o.fix_cosmics) {
-    h.set("CR_CLEAN", true, "Cosmic rays cleaned (L.A.Cosmic)");
-    h.set("CR_NPIX", static_cast<std::int64_t>(r.cosmic_pixels), "Pixels flagged as cosmic rays");
-  }
-  return h;
-}
 
 }  // namespace ap

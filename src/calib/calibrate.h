@@ -44,16 +44,20 @@ DarkBias parse_dark_bias(std::string_view name);
 
 // The masters for one kind of light frame, loaded once and shared by every
 // frame calibrated with them.
+// The masters of one calibration, prepared once for many lights: the dark
+// already without its bias, the flat as reciprocals of its normalised
+// values, and the bits every calibrated frame's mask starts from.
 struct Masters {
   FitsImage bias;
-  FitsImage dark;
+  FitsImage dark;  // pixels minus the bias when the master still held it
   std::optional<FitsImage> flat;
   std::optional<Mask> badpix;
   std::filesystem::path bias_path, dark_path, flat_path, badpix_path;
   double dark_exposure = 0.0;  // seconds
   bool dark_holds_bias = false;
-  Image flat_normalised;      // empty without a flat
   double flat_norm = 1.0;     // the flat's central median
+  Image flat_inverse;         // flat_norm / flat; 1 where the flat is 0 or NaN; empty without a flat
+  Mask base_mask;             // badpix bits, kMaskNoData where the flat is 0 or NaN
 
   // Reads the files. Throws ap::Error (kBadInput) naming the file for an
   // unreadable master, a dark without exposure, masters of different shapes.
@@ -73,23 +77,22 @@ struct CalibrateOptions {
 struct CalibrateResult {
   Image image;
   Mask mask;  // MaskBit flags: bad pixels of the master mask, undivided pixels, cosmic rays
+  // The light's header with BIASCORR, BIASFILE, DARKCORR, DARKFILE, DARKSCAL,
+  // FLATCORR, FLATFILE, FLATNORM, the BPIX* keywords, CR_CLEAN, CR_NPIX and
+  // BUNIT 'adu' (the caller adds stamp()).
+  Header header;
   double dark_scale = 0.0;  // t / t_D
   FixBadpixResult badpix;
   std::size_t cosmic_pixels = 0;
   std::vector<std::string> warnings;  // e.g. a set temperature outside the tolerance
 };
 
-// Throws ap::Error (kBadInput) naming `light_name` when the light does not
-// fit the masters (size, binning, the flat's FILTER) or has no positive
-// EXPOSURE/EXPTIME, or when cosmic-ray cleaning needs a gain or read noise
-// the header does not give.
-CalibrateResult calibrate(const FitsImage& light, std::string_view light_name,
-                          const Masters& masters, const CalibrateOptions& options);
-
-// The output header: the light's, with BIASCORR, BIASFILE, DARKCORR,
-// DARKFILE, DARKSCAL, FLATCORR, FLATFILE, FLATNORM, the BPIX* keywords, CR_CLEAN,
-// CR_NPIX and BUNIT 'adu' (the caller adds stamp()).
-Header calibrated_header(const FitsImage& light, const Masters& masters,
-                         const CalibrateOptions& options, const CalibrateResult& result);
+// Calibrates in place: the light's pixels become the result's (pass
+// std::move(light) to spare a copy). Throws ap::Error (kBadInput) naming
+// `light_name` when the light does not fit the masters (size, binning, the
+// flat's FILTER) or has no positive EXPOSURE/EXPTIME, or when cosmic-ray
+// cleaning needs a gain or read noise the header does not give.
+CalibrateResult calibrate(FitsImage light, std::string_view light_name, const Masters& masters,
+                          const CalibrateOptions& options);
 
 }  // namespace ap

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/error.h"
@@ -20,9 +21,18 @@ FixBadpixResult fix_bad_pixels(Image& image, const Mask& mask, const FixBadpixOp
                             image.width(), image.height()));
   }
   const std::size_t w = image.width(), h = image.height();
+  // Bad pixels are few: skip the mask eight clear bytes at a time.
   std::vector<std::size_t> bad;
-  for (std::size_t i = 0; i < mask.size(); ++i) {
-    if (mask.data()[i] != 0) bad.push_back(i);
+  const std::uint8_t* bytes = mask.data();
+  for (std::size_t i = 0; i < mask.size();) {
+    std::uint64_t word = 0;
+    if (i + 8 <= mask.size()) std::memcpy(&word, bytes + i, 8);
+    if (i + 8 <= mask.size() && word == 0) {
+      i += 8;
+      continue;
+    }
+    if (bytes[i] != 0) bad.push_back(i);
+    ++i;
   }
   // Only good pixels are sources and only bad ones change, so repairing in
   // place reads the data as it was, whatever the order.

@@ -52,7 +52,9 @@ void run_calibrate(CalibrateArgs& a) {
     Header h = masters.flat->header();
     h.set("FLATNORM", masters.flat_norm, "Divided by: clipped median of the centre");
     stamp(h, "calibrate", arguments());
-    write_image(a.normflat, masters.flat_normalised, h);
+    Image normalised = masters.flat->image;
+    for (float& v : normalised.pixels()) v = static_cast<float>(v / masters.flat_norm);
+    write_image(a.normflat, normalised, h);
   }
   for (const fs::path& raw : raws) {
     const fs::path out =
@@ -62,12 +64,10 @@ void run_calibrate(CalibrateArgs& a) {
     if (!a.flat.empty()) inputs.emplace_back(a.flat);
     if (!a.badpix.empty()) inputs.emplace_back(a.badpix);
     FitsWriter writer(out, inputs);
-    const FitsImage light = read_image(raw);
-    const CalibrateResult r = calibrate(light, raw.string(), masters, a.options);
+    CalibrateResult r = calibrate(read_image(raw), raw.string(), masters, a.options);
     for (const std::string& w : r.warnings) log->warn("{}: {}", raw.string(), w);
-    Header h = calibrated_header(light, masters, a.options, r);
-    stamp(h, "calibrate", arguments());
-    writer.add_image(r.image, h);
+    stamp(r.header, "calibrate", arguments());
+    writer.add_image(r.image, r.header);
     writer.add_mask(r.mask, {}, "MASK");
     writer.commit();
     log->info("{} -> {}: dark x{:.4f}, {} bad pixels repaired, {} cosmic-ray pixels",

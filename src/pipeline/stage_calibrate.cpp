@@ -85,12 +85,10 @@ class CalibrateStage : public Stage {
           [cache, masters, problem, out, options, dark_bias](const fs::path& input) {
             if (!problem.empty()) throw input_error(input.string(), problem);
             const Masters& set = cache->get(masters, dark_bias);
-            const FitsImage light = read_image(input);
-            const CalibrateResult r = calibrate(light, input.string(), set, options);
-            Header h = calibrated_header(light, set, options, r);
-            stamp(h, "run calibrate", input.filename().string());
+            CalibrateResult r = calibrate(read_image(input), input.string(), set, options);
+            stamp(r.header, "run calibrate", input.filename().string());
             FitsWriter writer(out, {input});
-            writer.add_image(r.image, h);
+            writer.add_image(r.image, r.header);
             writer.add_mask(r.mask, {}, "MASK");
             writer.commit();
           },
