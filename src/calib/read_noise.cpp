@@ -53,6 +53,35 @@ std::array<double, 3> block_sums(std::size_t n, Body body) {
   return total;
 }
 
+// Unit-bin histograms of a - b (see ReadNoiseResult), one serial pass each:
+// a diagnostic, so simple.
+template <class Good>
+void fill_histograms(const float* a, const float* b, std::size_t n, Good good, ReadNoiseResult& r) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (std::size_t i = 0; i < n; ++i)
+    if (good(i)) lo = std::min(lo, double(a[i]) - double(b[i])), hi = std::max(hi, double(a[i]) - double(b[i]));
+  r.hist_first = std::lround(lo);
+  const std::size_t bins = static_cast<std::size_t>(std::lround(hi) - r.hist_first + 1);
+  r.hist_good.assign(bins, 0);
+  r.hist_all.assign(bins, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double d = double(a[i]) - double(b[i]);
+    if (!std::isfinite(d)) continue;
+    const long k = std::lround(d) - r.hist_first;
+    if (k < 0 || k >= static_cast<long>(bins)) continue;
+    ++r.hist_all[static_cast<std::size_t>(k)];
+    if (good(i)) ++r.hist_good[static_cast<std::size_t>(k)];
+  }
+  std::size_t below = 0;
+  for (std::size_t k = 0; k < bins; ++k) {
+    below += r.hist_good[k];
+    if (2 * below >= r.good) {
+      r.diff_median_adu = static_cast<double>(r.hist_first + static_cast<long>(k));
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 ReadNoiseResult read_noise(const Image& bias1, const Image& bias2, double gain,
@@ -85,6 +114,7 @@ ReadNoiseResult read_noise(const Image& bias1, const Image& bias2, double gain,
   });
   r.diff_std_adu = std::sqrt(second[0] / first[0]);
   r.read_noise_e = gain * r.diff_std_adu / std::sqrt(2.0);
+  if (options.histogram) fill_histograms(a, b, bias1.size(), good, r);
   return r;
 }
 

@@ -18,6 +18,9 @@
 #include <cstddef>
 #include <string_view>
 
+#include <string>
+#include <vector>
+
 #include "core/header.h"
 #include "core/image.h"
 
@@ -26,6 +29,7 @@ namespace ap {
 struct ReadNoiseOptions {
   bool clip = true;         // false: every finite pixel is good (--noclip)
   double clip_sigma = 3.0;
+  bool histogram = false;   // fill ReadNoiseResult's histograms (--histplot)
 };
 
 struct ReadNoiseResult {
@@ -35,6 +39,12 @@ struct ReadNoiseResult {
   double read_noise_e = 0.0;
   std::size_t good = 0;       // pixels used
   std::size_t total = 0;
+  // With options.histogram: B1 - B2 in unit bins centred on the integers
+  // hist_first, hist_first + 1, ... up to the largest good difference; the
+  // good pixels, and every finite one in that range; the good ones' median.
+  long hist_first = 0;
+  std::vector<std::size_t> hist_good, hist_all;
+  double diff_median_adu = 0.0;
 };
 
 // Throws ap::Error (kBadInput) when the frames differ in size or no pixel is good.
@@ -45,6 +55,10 @@ ReadNoiseResult read_noise(const Image& bias1, const Image& bias2, double gain,
 // hold with values that agree within 0.001 e-/ADU (the first one is used).
 // Throws ap::Error naming the file without the keyword (kBadInput), or for
 // disagreeing values (kBadInput) or a gain that is not positive (kUsage).
+// The diagnostic plot of `ap read-noise --histplot` (PNG bytes): the two
+// histograms, linear and logarithmic, with the mean and median marked.
+std::string read_noise_histogram_png(const ReadNoiseResult& result);
+
 double resolve_gain(std::string_view spec, const Header& header1, std::string_view name1,
                     const Header& header2, std::string_view name2);
 

@@ -1,4 +1,4 @@
-// ap read-noise BIAS1 BIAS2 [--gain VALUE|KEYWORD] [--noclip]
+// ap read-noise BIAS1 BIAS2 [--gain VALUE|KEYWORD] [--noclip] [--histplot PNG]
 // ap gain FLAT1 FLAT2 BIAS1 BIAS2 [--region 0.5] [--sigma 5]
 #include <fmt/format.h>
 
@@ -8,6 +8,7 @@
 
 #include "calib/read_noise.h"
 #include "cli/cli.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/log.h"
@@ -16,7 +17,7 @@ namespace ap::cli {
 namespace {
 
 struct ReadNoiseArgs {
-  std::string bias1, bias2;
+  std::string bias1, bias2, histplot;
   std::string gain = "EGAIN";
   bool noclip = false;
 };
@@ -50,12 +51,17 @@ void run_read_noise(const ReadNoiseArgs& a) {
       resolve_gain(a.gain, frames[0].header(), a.bias1, frames[1].header(), a.bias2);
   ReadNoiseOptions o;
   o.clip = !a.noclip;
+  o.histogram = !a.histplot.empty();
   const ReadNoiseResult r = read_noise(frames[0].image, frames[1].image, gain, o);
   log->info(
       "std(B1 - B2) = {:.4f} ADU (mean {:.4f}) over {} of {} pixels ({:.3f}% masked), "
       "gain {} e-/ADU",
       r.diff_std_adu, r.diff_mean_adu, r.good, r.total,
       100.0 * double(r.total - r.good) / double(r.total), r.gain);
+  if (o.histogram) {
+    write_file_atomically(a.histplot, read_noise_histogram_png(r));
+    log->info("histogram -> {}", a.histplot);
+  }
   fmt::print("Read noise: {:.2f} e-/pixel\n", r.read_noise_e);
 }
 
@@ -86,6 +92,7 @@ void add_read_noise(CLI::App& app) {
                   "Gain in e-/ADU: a number, or a keyword both headers hold")
       ->capture_default_str();
   cmd->add_flag(flag("noclip"), args->noclip, "Use every pixel (no 3-sigma outlier mask)");
+  cmd->add_option(flag("histplot"), args->histplot, "Write a PNG histogram of B1 - B2 (linear and log)");
   cmd->callback([args] { run_read_noise(*args); });
 }
 

@@ -100,6 +100,25 @@ TEST(ReadNoise, OutliersOfEitherFrameAndNanAreMasked) {
   EXPECT_THROW(read_noise(b1, Image(9, 10), 1.0), Error);
 }
 
+TEST(ReadNoise, HistogramsCountTheDifferences) {
+  Image b1(10, 10), b2(10, 10);
+  for (std::size_t i = 0; i < 100; ++i) {
+    b1.pixels()[i] = static_cast<float>(100 + i % 5);  // differences -1..3, 20 of each
+    b2.pixels()[i] = 101.0f;
+  }
+  b1.pixels()[17] = 1000.0f;  // clipped, and outside the good range
+  ReadNoiseOptions o;
+  o.histogram = true;
+  const ReadNoiseResult r = read_noise(b1, b2, 1.0, o);
+  ASSERT_EQ(r.good, 99u);
+  EXPECT_EQ(r.hist_first, -1);
+  ASSERT_EQ(r.hist_good.size(), 5u);
+  EXPECT_EQ(r.hist_good, (std::vector<std::size_t>{20, 20, 19, 20, 20}));
+  EXPECT_EQ(r.hist_all, r.hist_good);  // 899 lies beyond the good range
+  EXPECT_DOUBLE_EQ(r.diff_median_adu, 1.0);
+  EXPECT_EQ(read_noise_histogram_png(r).substr(1, 3), "PNG");
+}
+
 TEST(ReadNoise, GainFromNumberOrKeywordOfBothFiles) {
   Header a, b;
   a.set("EGAIN", 1.50);
@@ -168,6 +187,10 @@ TEST(ReadNoiseCli, PrintsReadNoiseAndGain) {
   r = test::run(alias.string(), b + " --gain 3 --noclip");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GT(number_after(r.out, "Read noise: "), 1.9 * kReadNoise);
+
+  r = run_ap(fmt::format("read-noise {} --histplot '{}'", b, (dir / "hist.png").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::read_text(dir / "hist.png").substr(1, 3), "PNG");
 
   r = run_ap("read-noise --gain GAIN " + b);
   EXPECT_EQ(r.exit_code, 3);
