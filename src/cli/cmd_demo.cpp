@@ -15,8 +15,7 @@ namespace {
 void demo(const pipeline::DemoOptions& o) {
   const pipeline::DemoResult r = pipeline::run_demo(o);
   fmt::print("{}", r.run.table);
-  fmt::print("simulate {:.1f} s, masters {:.1f} s, run {:.1f} s\n", r.simulate_seconds,
-             r.masters_seconds, r.run_seconds);
+  fmt::print("simulate {:.1f} s, run (masters included) {:.1f} s\n", r.simulate_seconds, r.run_seconds);
   fmt::print("configuration: {}\nreport: {}\n", r.config.string(), r.run.report.string());
   const auto colour = r.config.parent_path() / "out" / "Colour";
   if (std::filesystem::is_directory(colour))

@@ -27,64 +27,6 @@ double since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Master_Badpix_... next to the master dark (where caldb looks for it): its
-// hot and cold pixels, as ap badpix finds them.
-void write_badpix_mask(const fs::path& dark_path, const MasterResult& dark) {
-  auto name = itelescope::parse_calibration_name(dark_path.filename().string());
-  if (!name) return;
-  name->type = itelescope::CalibrationType::kBadpix;
-  const fs::path out = dark_path.parent_path() / itelescope::format_calibration_name(*name);
-  const BadpixResult r = find_bad_pixels(dark.image, {});
-  Header h;
-  h.set("IMAGETYP", std::string("BADPIX"), "Bad-pixel mask");
-  h.set("DATAFILE", dark_path.filename().string(), "Master the mask comes from");
-  h.set("NBADAUTO", static_cast<std::int64_t>(r.hot + r.cold), "Automatic bad pixels");
-  stamp(h, "demo badpix", dark_path.filename().string());
-  FitsWriter writer(out, {dark_path});
-  writer.add_mask(r.mask, h);
-  writer.commit();
-  logger("demo")->info("{} hot and {} cold pixels -> {}", r.hot, r.cold, out.string());
-}
-
-// Masters/<Kind>/<date>/Master_... for every Raws/<Kind>/<date>/ of the
-// library, one per set of raws sharing a master name (flats: per filter).
-void rebuild_masters(const fs::path& cal, const std::string& telescope) {
-  const fs::path raws = cal / telescope / "Raws";
-  fs::path bias, dark;
-  for (const char* kind : {"Bias", "Darks", "Flats"}) {
-    if (!fs::is_directory(raws / kind)) continue;
-    for (const auto& date : fs::directory_iterator(raws / kind)) {
-      std::map<fs::path, std::vector<fs::path>> sets;  // master path -> raws
-      for (const fs::path& f : find_frames(date.path(), "")) {
-        auto name = itelescope::parse_calibration_name(f.filename().string());
-        if (!name || name->is_master()) continue;
-        name->sequence = 0;
-        const fs::path master = cal / telescope / "Masters" / kind / date.path().filename() /
-                                itelescope::format_calibration_name(*name);
-        sets[master].push_back(f);
-      }
-      for (const auto& [master, files] : sets) {
-        MasterOptions o;
-        if (std::string(kind) == "Flats") {
-          o.bias = bias;
-          o.dark = dark;
-        }
-        fs::create_directories(master.parent_path());
-        FitsWriter writer(master, files);
-        MasterResult m = make_master(files, o);
-        stamp(m.header, "demo combine", fmt::format("{} frames", files.size()));
-        write_master(writer, m);
-        if (std::string(kind) == "Bias") bias = master;
-        if (std::string(kind) == "Darks") {
-          dark = master;
-          write_badpix_mask(master, m);
-        }
-        logger("demo")->info("{} frames -> {}", files.size(), master.string());
-      }
-    }
-  }
-}
-
 }  // namespace
 
 DemoResult run_demo(const DemoOptions& o) {
@@ -103,9 +45,6 @@ DemoResult run_demo(const DemoOptions& o) {
     s.force = o.force;
     sim::simulate(s);
     result.simulate_seconds = since(t0);
-    t0 = Clock::now();
-    rebuild_masters(night / "cal", telescope);
-    result.masters_seconds = since(t0);
   } else {
     logger("demo")->info("{}: simulated night found, reused", night.string());
   }
@@ -117,15 +56,16 @@ DemoResult run_demo(const DemoOptions& o) {
   // small demo frames (as the tests use) leave the solve step out.
   const double field_deg = o.size * itelescope::find_telescope(telescope).pixel_scale_arcsec() / 3600.0;
   const std::string stages =
-      field_deg < 1.5 ? "  stages: [calibrate, metadata, sky, stars, quality]  # too small to solve\n" : "";
+      field_deg < 1.5 ? "  stages: [masters, calibrate, metadata, sky, stars, quality]  # too small to solve\n" : "";
   if (!stages.empty())
     logger("demo")->info("frames of {:.2f} deg are too small to plate-solve with the Tycho-2 indexes: "
                          "no solve step", field_deg);
   const std::string config = fmt::format(
       "# ap run configuration of `ap demo` (ap run --print-config lists every key)\n"
-      "run:\n  data: {}\n  out: {}\n  jobs: {}\n{}"
-      "calibrate:\n  library: {}\n  fixcosmic: true\n"
-      "  cr_readnoise: {}  # e-, the T20 camera's (its headers do not say)\n"
+      "run:\n  data: {0}\n  out: {1}\n  jobs: {2}\n{3}"
+      "masters:\n  library: {4}\n  replace: true  # the simulator's masters are rebuilt from its raws\n"
+      "calibrate:\n  library: {4}\n  fixcosmic: true\n"
+      "  cr_readnoise: {5}  # e-, the T20 camera's (its headers do not say)\n"
       "sky:\n  enabled: true\n"
       "  bg_badbox_pctile: 75  # a Milky Way field: half of the pixels are under the source mask\n",
       (night / "data").string(), (o.dir / "out").string(), o.jobs > 0 ? o.jobs : threads(), stages,

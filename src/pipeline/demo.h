@@ -29,7 +29,7 @@ struct DemoOptions {
 struct DemoResult {
   RunSummary run;
   std::filesystem::path config;
-  double simulate_seconds = 0.0, masters_seconds = 0.0, run_seconds = 0.0;
+  double simulate_seconds = 0.0, run_seconds = 0.0;  // the run includes building the masters
 };
 
 DemoResult run_demo(const DemoOptions& options);

@@ -95,6 +95,9 @@ class Stage {
   virtual void bind(ConfigSection& section) = 0;
   // Adds the stage's tasks; `parameters` is the section as bound (for fingerprints).
   virtual void plan(Plan& plan, const std::string& parameters) = 0;
+  // Calibration generation runs (plans and executes) before every other
+  // stage plans, so that lights are matched with the masters it builds.
+  virtual bool generates_calibration() const { return false; }
 };
 
 // Every stage, in pipeline order.

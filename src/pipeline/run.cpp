@@ -120,12 +120,14 @@ void write_night_report(const fs::path& dir, Plan& plan, const std::vector<Task>
   // Products: stacks and continuum images (asinh previews), colour composites (their previews).
   for (const auto& [key, products] : plan.group_products()) {
     for (const auto& [kind, product] : products) {
-      if (!fs::exists(product.path) || (kind != "stack" && kind != "colour" && kind != "continuum")) continue;
+      if (!fs::exists(product.path) || (kind != "stack" && kind != "colour" && kind != "continuum" && key != "calibration"))
+        continue;
       if (kind == "stack" && key.find(':') != key.rfind(':')) continue;  // listed once, per target:filter
       try {
-        report.products.push_back({fmt::format("{}: {}", kind, product.path.filename().string()),
-                                   kind == "colour" ? read_file(product.path)
-                                                    : preview_png(read_image(product.path).image, 480)});
+        const bool png = product.path.extension() == ".png";
+        report.products.push_back({key == "calibration" ? product.path.filename().string()
+                                                       : fmt::format("{}: {}", kind, product.path.filename().string()),
+                                   png ? read_file(product.path) : preview_png(read_image(product.path).image, 480)});
       } catch (const std::exception& e) {
         logger("run")->warn("{}: no preview: {}", product.path.string(), e.what());
       }
@@ -198,12 +200,6 @@ RunSummary run_night(const RunOptions& options) {
   if (ec) throw output_error(out.string(), "cannot create the output directory: " + ec.message());
   const RunLock lock(out);
   Plan plan(out, discovery);
-  for (std::size_t i = 0; i < stages.size(); ++i) {
-    const bool selected = wanted.empty() || std::find(wanted.begin(), wanted.end(),
-                                                      stages[i]->name()) != wanted.end();
-    if (selected) stages[i]->plan(plan, parameters[i]);
-  }
-
   Manifest manifest(out / ".ap" / "manifest.json");
   RunSummary summary;
   ExecuteOptions exec;
@@ -211,7 +207,20 @@ RunSummary run_night(const RunOptions& options) {
   exec.dry_run = options.dry_run;
   exec.force = options.force;
   exec.progress_bar = options.progress_bar;
-  summary.results = execute(plan.tasks(), manifest, exec);
+  // Two phases: calibration generation, then everything else planned on
+  // the masters it made. Tasks of the second phase never wait for the first's.
+  for (const bool calibration : {true, false}) {
+    const std::size_t first = plan.tasks().size();
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      const bool selected = wanted.empty() || std::find(wanted.begin(), wanted.end(),
+                                                        stages[i]->name()) != wanted.end();
+      if (selected && stages[i]->generates_calibration() == calibration) stages[i]->plan(plan, parameters[i]);
+    }
+    std::vector<Task> batch(plan.tasks().begin() + static_cast<std::ptrdiff_t>(first), plan.tasks().end());
+    for (Task& t : batch)
+      for (std::size_t& a : t.after) a -= first;
+    for (TaskResult& r : execute(batch, manifest, exec)) summary.results.push_back(std::move(r));
+  }
   summary.tasks = std::move(plan.tasks());
   summary.table = summary_table(summary.tasks, summary.results);
   const bool worked = std::any_of(summary.results.begin(), summary.results.end(),

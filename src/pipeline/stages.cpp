@@ -4,6 +4,7 @@ namespace ap::pipeline {
 
 std::vector<std::unique_ptr<Stage>> all_stages() {
   std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(make_masters_stage());
   stages.push_back(make_calibrate_stage());
   stages.push_back(make_metadata_stage());
   stages.push_back(make_sky_stage());

@@ -8,6 +8,7 @@
 
 namespace ap::pipeline {
 
+std::unique_ptr<Stage> make_masters_stage();
 std::unique_ptr<Stage> make_calibrate_stage();
 std::unique_ptr<Stage> make_metadata_stage();
 std::unique_ptr<Stage> make_sky_stage();

@@ -1,6 +1,7 @@
 // ap run end to end on a small simulated night: stages, incremental reruns,
 // failures isolated, configuration errors, the report.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
@@ -181,15 +182,28 @@ TEST(Demo, ProcessesItsNightAndIsUpToDateTheSecondTime) {
   const std::string args = fmt::format("demo '{}' --frames 1 --size 128 -j 2", dir.path().string());
   auto r = test::run_ap(args);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  // 4 frames: calibrate, metadata, sky, stars (too small to solve); quality for each filter.
-  EXPECT_NE(r.out.find("20 ok, 0 skipped, 0 failed"), std::string::npos) << r.out;
+  // Calibration generation: bias, dark and 4 flat masters, read noise, bad columns, bad
+  // pixels; then 4 frames: calibrate, metadata, sky, stars (too small to solve); quality
+  // for each filter.
+  EXPECT_NE(r.out.find("29 ok, 0 skipped, 0 failed"), std::string::npos) << r.out;
+  const auto truth = nlohmann::json::parse(test::read_text(dir / "night/truth.json"));
+  const auto noise = test::files_under(dir / "out/MetaData", "readnoise_");
+  ASSERT_EQ(noise.size(), 2u);  // the histogram and the values
+  const auto values = nlohmann::json::parse(test::read_text(noise[0].extension() == ".json" ? noise[0] : noise[1]));
+  EXPECT_NEAR(values["read_noise_e"].get<double>() / truth["detector"]["read_noise_e"].get<double>(), 1.0, 0.03);
+  const auto masks = test::files_under(dir / "night/cal", "Master_Badpix_");
+  ASSERT_FALSE(masks.empty());
+  bool from_this_run = false;
+  for (const auto& m : masks) from_this_run |= read_hdu_list(m).front().header.get("NBADUSER", 0) > 0;
+  EXPECT_TRUE(from_this_run) << "the bad columns found went into the mask";
+  EXPECT_NE(test::read_text(dir / "out/report/index.html").find("readnoise_Master_Bias"), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "out/report/index.html"));
   EXPECT_TRUE(fs::exists(dir / "demo.yaml"));
   const FitsImage cal = read_image(*fs::directory_iterator(dir / "out/Calibrated"));
   EXPECT_TRUE(cal.header().has("BIASCORR"));
   r = test::run_ap(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("0 ok, 20 skipped"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 ok, 29 skipped"), std::string::npos) << r.out;
 }
 
 TEST(RunConfig, PrintedDefaultsReadBack) {
