@@ -21,6 +21,20 @@ std::filesystem::path temporary_path(const std::filesystem::path& target) {
   return temp;
 }
 
+std::size_t remove_temporaries(const std::filesystem::path& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.starts_with(".") && name.find(".tmp-") != std::string::npos && it->is_regular_file(ec)) {
+      std::error_code rm;
+      removed += std::filesystem::remove(it->path(), rm) ? 1 : 0;
+    }
+  }
+  return removed;
+}
+
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
   const auto temp = temporary_path(path);
   std::error_code ec;

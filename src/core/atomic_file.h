@@ -3,6 +3,7 @@
 // and renamed into place once complete.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -12,6 +13,11 @@ namespace ap {
 // ".<name>.tmp-<pid>-<n>" next to `target`, unique within the process; a file
 // of that name left by a crashed process with the same pid is removed.
 std::filesystem::path temporary_path(const std::filesystem::path& target);
+
+// Removes the temporary files (temporary_path's names) under `dir` that a
+// killed process left; only for a directory no live process writes to (ap
+// run holds its lock). Returns how many were removed.
+std::size_t remove_temporaries(const std::filesystem::path& dir);
 
 // Writes `content` to `path` through a temporary file. Throws ap::Error
 // (kOutputError) naming `path`; nothing is left behind on failure.

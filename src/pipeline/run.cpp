@@ -199,6 +199,8 @@ RunSummary run_night(const RunOptions& options) {
   fs::create_directories(out, ec);
   if (ec) throw output_error(out.string(), "cannot create the output directory: " + ec.message());
   const RunLock lock(out);
+  if (const std::size_t n = remove_temporaries(out); n > 0)
+    logger("run")->info("{}: removed {} temporary files of an interrupted run", out.string(), n);
   Plan plan(out, discovery);
   Manifest manifest(out / ".ap" / "manifest.json");
   RunSummary summary;

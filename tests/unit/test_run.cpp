@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -98,6 +100,59 @@ TEST_F(RunNight, SkyStepRunsOnceAndRerunsOnlyWhenAsked) {
          "sky:\n  enabled: true\n  nbg_cols: 8\n  min_bgwidth: 16\n  min_bgheight: 16\n"
          "stars:\n  search_nsigma: 6\n");
   EXPECT_EQ(count(run(), Outcome::kOk), 10u);
+}
+
+// Killed (SIGKILL) at several moments, the run is finished by the next one:
+// every output then reads back, no temporary file is left, and the outputs
+// are the files of an uninterrupted run.
+TEST_F(RunNight, AKilledRunIsFinishedByTheNext) {
+  const std::string base = fmt::format("run '{0}/run.yaml' --data '{0}/data' -j 2 --out ", dir.path().string());
+  ASSERT_EQ(test::run_ap(base + fmt::format("'{}/clean'", dir.path().string())).exit_code, 0);
+  const auto names = [](const fs::path& root) {
+    std::vector<std::string> v;
+    for (const fs::path& f : test::files_under(root)) v.push_back(fs::relative(f, root).string());
+    return v;
+  };
+  for (const char* delay : {"0.05", "0.1", "0.2", "0.3"}) {
+    const std::string cmd = fmt::format("{} {} '{}/out' >/dev/null 2>&1 & sleep {}; kill -9 $! 2>/dev/null; wait",
+                                        AP_BINARY, base, dir.path().string(), delay);
+    test::run("/bin/sh", fmt::format("-c \"{}\"", cmd));
+  }
+  const auto r = test::run_ap(base + fmt::format("'{}/out'", dir.path().string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(names(dir / "out"), names(dir / "clean"));
+  for (const fs::path& f : test::files_under(dir / "out", ".fits")) EXPECT_NO_THROW(read_hdu_list(f)) << f;
+  EXPECT_TRUE(test::files_under(dir / "out", ".tmp-").empty());
+}
+
+// The bar: a rerun of a 100-frame night with nothing changed takes under 2 s.
+TEST(RunRerun, HundredFramesUpToDateInUnderTwoSeconds) {
+  test::TempDir dir;
+  sim::SimulateOptions o;
+  o.output_dir = dir.path();
+  o.width = o.height = 64;
+  o.filters = {"Red", "Green", "Blue", "Ha"};
+  o.frames = 25;
+  o.calibration = false;
+  o.max_stars = 30;
+  o.poor_frames = 0;
+  sim::simulate(o);
+  std::ofstream(dir / "run.yaml") << "run:\n  stages: [metadata, stars, quality]\n";
+  RunOptions ro;
+  ro.config = dir / "run.yaml";
+  ro.data_dir = dir / "data";
+  ro.out_dir = dir / "out";
+  ro.jobs = 2;
+  const RunSummary first = run_night(ro);
+  ASSERT_EQ(first.tasks.size(), 204u) << first.table;  // 100 x (metadata, stars) + 4 groups
+  ASSERT_FALSE(first.failed()) << first.table;
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunSummary again = run_night(ro);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_TRUE(std::all_of(again.results.begin(), again.results.end(),
+                          [](const TaskResult& r) { return r.outcome == Outcome::kSkip; }));
+  EXPECT_LT(seconds, 2.0);
+  std::printf("100-frame rerun: %.3f s\n", seconds);
 }
 
 TEST_F(RunNight, ABrokenFrameFailsAloneAndTheRestIsProcessed) {
