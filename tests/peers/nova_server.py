@@ -13,10 +13,10 @@ exits after 120 s. The API key ("key-" + a mode) picks the behaviour of the whol
 """
 import http.server
 import json
-import os
 import sys
-import threading
 import urllib.parse
+
+import local_server
 
 MODES = ["good", "failing", "slow", "garbled", "broken"]
 calls = {}
@@ -82,12 +82,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Timer(120, lambda: os._exit(0)).start()
-    with open(sys.argv[1] + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-    server.serve_forever()
+    local_server.start(Handler, sys.argv[1], 120).serve_forever()
 
 
 if __name__ == "__main__":

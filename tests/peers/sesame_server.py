@@ -5,9 +5,11 @@ answers REQUESTS GET requests and exits. "/-oI/A?Sesame%20Test%20Star" gets a Se
 line; any other name gets an answer without one (unknown). Also exits after 60 s.
 """
 import http.server
+import os
 import sys
-import threading
 import urllib.parse
+
+import local_server
 
 KNOWN = {"Sesame Test Star": "%J 10.6846833 +41.2690650 = 00:42:44.32 +41:16:08.6"}
 
@@ -26,12 +28,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Timer(60, lambda: sys.exit(0)).start()
-    with open(sys.argv[1] + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    import os
-    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+    server = local_server.start(Handler, sys.argv[1], 60)
     for _ in range(int(sys.argv[2])):
         server.handle_request()
     os._exit(0)
