@@ -125,8 +125,7 @@ void write_night_report(const fs::path& dir, Plan& plan, const std::vector<Task>
       if (kind == "stack" && key.find(':') != key.rfind(':')) continue;  // listed once, per target:filter
       try {
         const bool png = product.path.extension() == ".png";
-        report.products.push_back({key == "calibration" ? product.path.filename().string()
-                                                       : fmt::format("{}: {}", kind, product.path.filename().string()),
+        report.products.push_back({fmt::format("{}: {}", key == "calibration" ? key : kind, product.path.filename().string()),
                                    png ? read_file(product.path) : preview_png(read_image(product.path).image, 480)});
       } catch (const std::exception& e) {
         logger("run")->warn("{}: no preview: {}", product.path.string(), e.what());

@@ -8,7 +8,8 @@
 // continuum: per target, narrow minus scaled broad band from the stacks.
 // colour: per target, the composites whose filters were stacked (rgb from
 // Red/Green/Blue, hgb from Ha/Green/Blue, sho from SII/Ha/OIII, hoo from
-// Ha/OIII), as `ap rgb` makes them: Colour/<preset>_<target>.png.
+// Ha/OIII, lrgb from Red/Green/Blue under the Luminance stack), as `ap rgb`
+// makes them: Colour/<preset>_<target>.png.
 #include <map>
 #include <memory>
 #include <set>
@@ -131,6 +132,7 @@ class ColourStage : public Stage {
 
   void bind(ConfigSection& s) override {
     s.value("presets", presets_, "composites to make when their filters were stacked");
+    s.value("luminance", luminance_, "filter of the lrgb preset's luminance image");
     s.value("stretch", stretch_, "asinh (Lupton) or power (STIFF-like)");
     s.value("Q", q_, "asinh softening");
   }
@@ -139,23 +141,25 @@ class ColourStage : public Stage {
     const auto stacks = stacks_by_target(plan);
     for (const auto& [target, filters] : stacks) {
       for (const std::string& preset : presets_) {
-        const auto wanted = preset_filters(preset);
+        const auto channels = preset_filters(preset);
+        std::vector<std::string> wanted(channels.begin(), channels.end());
+        if (preset == "lrgb") wanted.push_back(luminance_);
         std::vector<Product> inputs;
         for (const std::string& f : wanted)
           if (const auto it = filters.find(f); it != filters.end()) inputs.push_back(it->second);
-        if (inputs.size() != 3) continue;
+        if (inputs.size() != wanted.size()) continue;
         const fs::path out = plan.out_dir() / "Colour" / fmt::format("{}_{}.png", preset, target);
         const fs::path preview = plan.out_dir() / "Colour" / fmt::format("{}_{}_preview.png", preset, target);
         const std::size_t task = plan.add_group_task(
             name(), target + ":" + preset, parameters, inputs, {out, preview},
             [out, preview, inputs, stretch = stretch_, q = q_](const std::vector<fs::path>& present) {
-              if (present.size() != 3) throw Error(ExitCode::kFailed, "a stack of the composite is missing");
+              if (present.size() != inputs.size()) throw Error(ExitCode::kFailed, "a stack of the composite is missing");
               RgbOptions o;
               o.stretch = parse_stretch(stretch);
               o.q = q;
               std::vector<FitsImage> ch;
               for (const Product& p : inputs) ch.push_back(read_image(p.path));
-              const RgbImage rgb = compose_rgb(ch[0].image, ch[1].image, ch[2].image, o);
+              const RgbImage rgb = compose_rgb(ch[0].image, ch[1].image, ch[2].image, o, ch.size() > 3 ? &ch[3].image : nullptr);
               write_rgb(preview, shrink(rgb, 720));
               write_rgb(out, rgb);
             });
@@ -165,7 +169,8 @@ class ColourStage : public Stage {
   }
 
  private:
-  std::vector<std::string> presets_ = {"rgb", "hgb", "sho", "hoo"};
+  std::vector<std::string> presets_ = {"rgb", "lrgb", "hgb", "sho", "hoo"};
+  std::string luminance_ = "Luminance";
   std::string stretch_ = "asinh";
   double q_ = 8.0;
 };

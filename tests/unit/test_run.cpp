@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/stats.h"
+#include "core/wcs.h"
 #include "pipeline/config.h"
 #include "pipeline/run.h"
 #include "sim/simulate.h"
@@ -259,6 +261,56 @@ TEST(Demo, ProcessesItsNightAndIsUpToDateTheSecondTime) {
   r = test::run_ap(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("0 ok, 29 skipped"), std::string::npos) << r.out;
+}
+
+// The late stages on frames that already have their WCS (the simulator's
+// truth copied in: frames this small are too small to plate-solve): stacks
+// per filter on one grid, Ha minus Red, and the composites whose filters
+// exist, LRGB among them.
+TEST(RunProducts, StacksContinuumAndCompositesFromSolvedFrames) {
+  test::TempDir dir;
+  sim::SimulateOptions o;
+  o.output_dir = dir.path();
+  o.width = o.height = 192;
+  o.filters = {"Red", "Green", "Blue", "Ha", "Luminance"};
+  o.frames = 2;
+  o.calibration = false;
+  o.max_stars = 300;
+  o.poor_frames = 0;
+  sim::simulate(o);
+  const auto truth = nlohmann::json::parse(test::read_text(dir / "truth.json"));
+  for (const auto& f : truth["frames"]) {
+    const fs::path raw = dir / f["file"].get<std::string>();
+    Header cards;
+    Wcs::from_header(read_hdu_list(dir / f["truth_file"].get<std::string>()).front().header)->to_header(cards);
+    update_header(raw, dir / "solved.fit", cards, {});
+    fs::rename(dir / "solved.fit", raw);
+  }
+  std::ofstream(dir / "run.yaml") << "run:\n  stages: [metadata, stars, quality, stack, continuum, colour]\n";
+  RunOptions ro;
+  ro.config = dir / "run.yaml";
+  ro.data_dir = dir / "data";
+  ro.out_dir = dir / "out";
+  ro.jobs = 2;
+  const RunSummary s = run_night(ro);
+  ASSERT_FALSE(s.failed()) << s.table;
+  std::optional<std::pair<std::int64_t, std::int64_t>> shape;
+  for (const char* filter : {"Red", "Green", "Blue", "Ha", "Luminance"}) {
+    const auto hdus = read_hdu_list(dir / "out/Stacks" / fmt::format("stack_NGC_6888_{}.fits", filter));
+    EXPECT_EQ(hdus.front().header.get("NCOMBINE", 0), 2) << filter;
+    const auto here = std::pair{hdus.front().shape[0], hdus.front().shape[1]};
+    if (shape) {
+      EXPECT_EQ(here, *shape) << filter << ": all filters on one grid";
+    }
+    shape = here;
+  }
+  const Header cont = read_hdu_list(dir / "out/Stacks/cont_NGC_6888_Ha-Red.fits").front().header;
+  EXPECT_GT(cont.get("CONTSCAL", 0.0), 0.0);
+  for (const char* preset : {"rgb", "lrgb", "hgb"})
+    EXPECT_TRUE(fs::exists(dir / "out/Colour" / fmt::format("{}_NGC_6888.png", preset))) << preset;
+  EXPECT_FALSE(fs::exists(dir / "out/Colour/sho_NGC_6888.png"));  // no SII, no OIII
+  EXPECT_NE(test::read_text(dir / "out/Colour/lrgb_NGC_6888.png"), test::read_text(dir / "out/Colour/rgb_NGC_6888.png"));
+  EXPECT_NE(test::read_text(s.report).find("lrgb_NGC_6888_preview.png"), std::string::npos);
 }
 
 TEST(RunConfig, PrintedDefaultsReadBack) {
