@@ -136,6 +136,21 @@ ClippedStats clip(Ranks& ranks, const SigmaClipOptions& o) {
 }
 
 double median_values(std::span<const float> x, Values which) {
+  if (x.size() <= kSortLimit) {
+    // One rank: partial selection of a copy, cheaper than sorting it.
+    thread_local std::vector<float> v;
+    v.clear();
+    for (const float f : x) {
+      if (std::isnan(f) && which == Values::kNonNan) return kNaN;
+      if (which == Values::kNonNan || std::isfinite(f)) v.push_back(f);
+    }
+    if (v.empty()) return kNaN;
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>((v.size() - 1) / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    const double a = *mid;
+    if (v.size() % 2 == 1) return a;
+    return (a + static_cast<double>(*std::min_element(mid + 1, v.end()))) / 2.0;
+  }
   return with_ranks(x, which, [](auto& ranks) {
     return ranks.has_nan() ? kNaN : median_of(ranks, 0, ranks.size());
   });
