@@ -19,7 +19,7 @@ for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
   name=$(basename "$fuzzer")
   corpus=build-fuzz/corpus/$name
   mkdir -p "$corpus"
-  tests/fuzz/make_corpus.sh "$corpus"
+  tests/fuzz/make_corpus.sh "$name" "$corpus"
   log=build-fuzz/$name.log
   if ! "$fuzzer" -max_total_time="${AP_FUZZ_SECONDS:-60}" -rss_limit_mb=4096 -artifact_prefix=build-fuzz/ \
       -print_final_stats=1 "$corpus" >"$log" 2>&1; then

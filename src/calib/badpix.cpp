@@ -52,7 +52,8 @@ UserBadpix read_user_badpix(const fs::path& yaml) {
     throw input_error(yaml.string(), "expected bad_columns, bad_rows, bad_rectangles");
   }
   for (const auto& item : root) {
-    const auto key = item.first.as<std::string>();
+    if (!item.first.IsScalar()) malformed(yaml, item.first, "a key must be a plain name");
+    const std::string key = item.first.Scalar();
     if (key != "bad_columns" && key != "bad_rows" && key != "bad_rectangles") {
       malformed(yaml, item.first, fmt::format("unknown key '{}'", key));
     }

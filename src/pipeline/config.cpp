@@ -28,6 +28,12 @@ std::string as_yaml(const T& value) {
 
 int line_of(const YAML::Node& node) { return node.Mark().line + 1; }
 
+// A mapping key as text; a key that is itself a list or mapping is an error.
+std::string key_of(const std::string& file, const YAML::Node& key) {
+  if (!key.IsScalar()) throw input_error(file, fmt::format("line {}: a key must be a plain name", line_of(key)));
+  return key.Scalar();
+}
+
 }  // namespace
 
 ConfigSection::ConfigSection(std::string file, std::string name, YAML::Node node)
@@ -78,7 +84,7 @@ void ConfigSection::value(const std::string& key, std::vector<std::string>& v,
 void ConfigSection::reject_unknown() const {
   if (!node_ || !node_.IsMap()) return;
   for (const auto& item : node_) {
-    const auto key = item.first.as<std::string>();
+    const auto key = key_of(file_, item.first);
     if (std::find(keys_.begin(), keys_.end(), key) == keys_.end()) {
       throw input_error(file_, fmt::format("line {}: unknown key '{}.{}' (known: {})",
                                            line_of(item.first), name_, key,
@@ -109,7 +115,7 @@ Config::Config(const std::filesystem::path& path, const std::vector<std::string>
   if (root_.IsNull()) return;  // an empty file: all defaults
   if (!root_.IsMap()) throw input_error(file_, "the configuration must be a mapping of sections");
   for (const auto& item : root_) {
-    const auto name = item.first.as<std::string>();
+    const auto name = key_of(file_, item.first);
     if (std::find(known_sections.begin(), known_sections.end(), name) == known_sections.end()) {
       throw input_error(file_, fmt::format("line {}: unknown section '{}' (known: {})",
                                            line_of(item.first), name,

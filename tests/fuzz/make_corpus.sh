@@ -1,11 +1,17 @@
 #!/bin/sh
-# Seed corpus for fuzz_fits_read: small valid FITS files of every kind the
-# reader handles, written by astropy into the directory given as $1.
-#   tests/fuzz/make_corpus.sh corpus && build-fuzz/tests/fuzz_fits_read corpus -max_total_time=60
+# Seed corpus of a fuzz target, into DIRECTORY:
+#   fuzz_fits_read: small valid FITS files of every kind the reader handles, written by astropy;
+#   fuzz_yaml_read: an ap run configuration and a bad-pixel list.
+#   tests/fuzz/make_corpus.sh fuzz_fits_read corpus && build-fuzz/tests/fuzz/fuzz_fits_read corpus
 set -eu
-[ $# -eq 1 ] || { echo "usage: $0 DIRECTORY" >&2; exit 2; }
-mkdir -p "$1"
-/usr/bin/python3 - "$1" <<'PY'
+[ $# -eq 2 ] || { echo "usage: $0 FUZZER DIRECTORY" >&2; exit 2; }
+mkdir -p "$2"
+if [ "$1" = fuzz_yaml_read ]; then
+  printf 'run:\n  jobs: 2\n  data: data\n  stages: [metadata, stars]\nstars:\n  sigma: 5.5\n  enabled: true\n' >"$2/run.yaml"
+  printf '# bad pixels\nbad_columns: [12, 13]\nbad_rows: []\nbad_rectangles:\n  - [1, 5, 10, 20]\n' >"$2/badpix.yaml"
+  exit 0
+fi
+/usr/bin/python3 - "$2" <<'PY'
 import os
 import sys
 import warnings

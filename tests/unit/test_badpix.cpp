@@ -99,6 +99,8 @@ TEST(Badpix, UserYamlIsOredInAndMalformedEntriesAreNamed) {
   EXPECT_NE(error_for("bad_rows: []\nbad_rectangles:\n  - [1, 2, 3]\n").find("line 3"),
             std::string::npos);
   EXPECT_NE(error_for("bad_colums: [1]\n").find("unknown key 'bad_colums'"), std::string::npos);
+  // A key that is itself a mapping (found by fuzz_yaml_read; it used to escape as a yaml-cpp exception).
+  EXPECT_NE(error_for("? {a: 1}\n: [1]\n").find("line 1: a key must be a plain name"), std::string::npos);
   EXPECT_EQ(read_user_badpix(dir / "user.yml").columns.size(), 1u);
 }
 

@@ -186,6 +186,15 @@ TEST_F(RunNight, ConfigurationErrorsNameFileLineAndKey) {
               std::string::npos)
         << e.what();
   }
+  // A key that is itself a mapping (found by fuzz_yaml_read).
+  std::ofstream(dir / "run.yaml") << "run:\n? jobs: 2\n  data: data\n";
+  try {
+    run();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("a key must be a plain name"), std::string::npos) << e.what();
+  }
   config("");
   RunOptions o;
   o.config = dir / "run.yaml";
