@@ -16,9 +16,16 @@
 #include "pipeline/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  // Both loaders read files, as users give them.
-  static const std::filesystem::path file =
-      std::filesystem::temp_directory_path() / ("ap-fuzz-" + std::to_string(::getpid()) + ".yaml");
+  // Both loaders read files, as users give them; the file goes at exit.
+  static const struct Scratch {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("ap-fuzz-" + std::to_string(::getpid()) + ".yaml");
+    ~Scratch() {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  } scratch;
+  const std::filesystem::path& file = scratch.path;
   std::ofstream(file, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data),
                                                                 static_cast<std::streamsize>(size));
   try {
