@@ -17,7 +17,20 @@ from astropy.utils import iers
 iers.conf.auto_download = False
 iers.conf.iers_degraded_accuracy = "ignore"
 warnings.simplefilter("ignore")
-from astroplan import Observer, moon_illumination  # noqa: E402
+from astroplan import moon_illumination  # noqa: E402
+
+
+def sky(loc, t, target):
+    """The metadata stage's quantities at time t for the target seen from loc, in output order."""
+    frame = AltAz(obstime=t, location=loc, pressure=0 * u.hPa)
+    aa = target.transform_to(frame)
+    moon = get_body("moon", t, loc).transform_to(frame)
+    sun = get_body("sun", t, loc).transform_to(frame)
+    lst = t.sidereal_time("apparent", longitude=loc.lon)
+    ha = (lst - target.transform_to(TETE(obstime=t, location=loc)).ra).wrap_at(180 * u.deg)
+    bjd = t.tdb + t.light_travel_time(target, "barycentric", location=loc)
+    return (aa.alt.deg, aa.az.deg, ha.deg, lst.deg, aa.secz, moon.alt.deg, moon.az.deg,
+            moon_illumination(t), moon.separation(aa).deg, sun.alt.deg, bjd.jd)
 
 
 def main():
@@ -28,18 +41,7 @@ def main():
         t = Time(iso, scale="utc", location=loc)
         t.delta_ut1_utc = 0.0
         target = SkyCoord(float(ra) * u.deg, float(dec) * u.deg, frame="icrs")
-        frame = AltAz(obstime=t, location=loc, pressure=0 * u.hPa)
-        obs = Observer(location=loc)
-        aa = target.transform_to(frame)
-        moon = get_body("moon", t, loc).transform_to(frame)
-        sun = get_body("sun", t, loc).transform_to(frame)
-        lst = t.sidereal_time("apparent", longitude=loc.lon)
-        ha = (lst - target.transform_to(TETE(obstime=t, location=loc)).ra).wrap_at(180 * u.deg)
-        bjd = t.tdb + t.light_travel_time(target, "barycentric", location=loc)
-        out.append(" ".join(repr(float(v)) for v in (
-            aa.alt.deg, aa.az.deg, ha.deg, lst.deg, aa.secz, moon.alt.deg, moon.az.deg,
-            moon_illumination(t), moon.separation(aa).deg, sun.alt.deg, bjd.jd)))
-        del obs
+        out.append(" ".join(repr(float(v)) for v in sky(loc, t, target)))
     open(sys.argv[2], "w").write("\n".join(out) + "\n")
 
 

@@ -127,6 +127,17 @@ TEST_F(RunNight, AKilledRunIsFinishedByTheNext) {
   EXPECT_TRUE(test::files_under(dir / "out", ".tmp-").empty());
 }
 
+// A run of the simulated night in `dir` (data/ into out/, 2 jobs) with these stages.
+RunOptions run_options(const test::TempDir& dir, const std::string& stages) {
+  std::ofstream(dir / "run.yaml") << "run:\n  stages: [" << stages << "]\n";
+  RunOptions ro;
+  ro.config = dir / "run.yaml";
+  ro.data_dir = dir / "data";
+  ro.out_dir = dir / "out";
+  ro.jobs = 2;
+  return ro;
+}
+
 // The bar: a rerun of a 100-frame night with nothing changed takes under 2 s.
 TEST(RunRerun, HundredFramesUpToDateInUnderTwoSeconds) {
   test::TempDir dir;
@@ -139,12 +150,7 @@ TEST(RunRerun, HundredFramesUpToDateInUnderTwoSeconds) {
   o.max_stars = 30;
   o.poor_frames = 0;
   sim::simulate(o);
-  std::ofstream(dir / "run.yaml") << "run:\n  stages: [metadata, stars, quality]\n";
-  RunOptions ro;
-  ro.config = dir / "run.yaml";
-  ro.data_dir = dir / "data";
-  ro.out_dir = dir / "out";
-  ro.jobs = 2;
+  const RunOptions ro = run_options(dir, "metadata, stars, quality");
   const RunSummary first = run_night(ro);
   ASSERT_EQ(first.tasks.size(), 204u) << first.table;  // 100 x (metadata, stars) + 4 groups
   ASSERT_FALSE(first.failed()) << first.table;
@@ -295,13 +301,7 @@ TEST(RunProducts, StacksContinuumAndCompositesFromSolvedFrames) {
     update_header(raw, dir / "solved.fit", cards, {});
     fs::rename(dir / "solved.fit", raw);
   }
-  std::ofstream(dir / "run.yaml") << "run:\n  stages: [metadata, stars, quality, stack, continuum, colour]\n";
-  RunOptions ro;
-  ro.config = dir / "run.yaml";
-  ro.data_dir = dir / "data";
-  ro.out_dir = dir / "out";
-  ro.jobs = 2;
-  const RunSummary s = run_night(ro);
+  const RunSummary s = run_night(run_options(dir, "metadata, stars, quality, stack, continuum, colour"));
   ASSERT_FALSE(s.failed()) << s.table;
   std::optional<std::pair<std::int64_t, std::int64_t>> shape;
   for (const char* filter : {"Red", "Green", "Blue", "Ha", "Luminance"}) {
