@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "astrometry/nova.h"
+#include "pipeline/run.h"
+#include "sim/simulate.h"
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/wcs.h"
@@ -238,6 +240,52 @@ TEST(NovaCli, SolvesWithoutWritingTheKeyAndNeedsOne) {
   EXPECT_EQ(none.exit_code, 2) << none.err;
   EXPECT_NE(none.err.find("API key"), std::string::npos) << none.err;
   EXPECT_FALSE(fs::exists(dir / "n2.fits"));
+}
+
+// ap run with solve.backend nova: the frames go to the service (here its
+// jobs fail, so every solve step fails with the job's reason); without a key
+// the run is refused before anything runs.
+TEST(NovaRun, SolveStepUsesTheServiceAndNeedsAKey) {
+  test::TempDir dir;
+  const Field f;
+  const NovaServer server(dir, f);
+  sim::SimulateOptions so;
+  so.output_dir = dir / "night";
+  so.width = so.height = 128;
+  so.filters = {"Red"};
+  so.frames = 2;
+  so.calibration = false;
+  so.max_stars = 200;
+  sim::simulate(so);
+  std::ofstream(dir / "run.yaml") << "run:\n  stages: [metadata, stars, solve]\nsolve:\n  backend: nova\n  timeout: 20\n";
+  pipeline::RunOptions ro;
+  ro.config = dir / "run.yaml";
+  ro.data_dir = dir / "night/data";
+  ro.out_dir = dir / "out";
+  const std::string home = std::getenv("HOME") ? std::getenv("HOME") : "";
+  ::setenv("HOME", dir.path().c_str(), 1);  // no astroquery.cfg there
+  ::unsetenv("AP_ASTROMETRY_API_KEY");
+  try {
+    pipeline::run_night(ro);
+    ADD_FAILURE() << "ran without a key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+    EXPECT_NE(std::string(e.what()).find("AP_ASTROMETRY_API_KEY"), std::string::npos) << e.what();
+  }
+  ::setenv("AP_ASTROMETRY_API_KEY", "key-failing", 1);
+  ::setenv("AP_NOVA_URL", server.url().c_str(), 1);
+  const pipeline::RunSummary s = pipeline::run_night(ro);
+  ::unsetenv("AP_ASTROMETRY_API_KEY");
+  ::unsetenv("AP_NOVA_URL");
+  ::setenv("HOME", home.c_str(), 1);
+  int solves = 0;
+  for (std::size_t i = 0; i < s.tasks.size(); ++i) {
+    if (s.tasks[i].stage != "solve") continue;
+    ++solves;
+    EXPECT_EQ(s.results[i].outcome, pipeline::Outcome::kFail);
+    EXPECT_NE(s.results[i].reason.find("astrometry.net job 102 failed"), std::string::npos) << s.results[i].reason;
+  }
+  EXPECT_EQ(solves, 2);
 }
 
 }  // namespace
