@@ -157,9 +157,11 @@ class Input {
   // moves onto it, before any check of ours could run, and some malformed
   // values crash it: it divides by ZTILEn, indexes fixed arrays by ZNAXIS,
   // and copies a value written right after '=' (no space, so 71 characters)
-  // into a 70-character buffer. So the raw header at byte `start` is checked
-  // first: T* and Z* cards must be printable ASCII with "= " as the FITS
-  // standard writes it, and the compression keywords must make sense.
+  // or an unquoted value filling all 70 columns into a 70-character buffer.
+  // So the raw header at byte `start` is checked first: T* and Z* cards
+  // must be printable ASCII with "= " as the FITS standard writes it and an
+  // unquoted value shorter than the field, and the compression keywords must
+  // make sense.
   void check_raw_header(int index, LONGLONG start) const {
     int status = 0;
     bool compressed = false;
@@ -184,13 +186,15 @@ class Input {
         if (!key.starts_with('T') && !key.starts_with('Z')) continue;
         const bool printable = std::all_of(card.begin(), card.end(),
                                            [](char c) { return c >= ' ' && c <= '~'; });
-        if (!printable || (card[8] == '=' && card[9] != ' ')) {
+        const std::string_view field = trim(card.substr(10));
+        const bool unquoted_full = card.substr(8, 2) == "= " && !field.starts_with('\'') &&
+                                   trim(field.substr(0, field.find('/'))).size() >= 70;
+        if (!printable || (card[8] == '=' && card[9] != ' ') || unquoted_full) {
           fail(fmt::format("corrupt header in HDU {} (card {} is not a valid FITS card)", index,
                            (read + at) / 80 + 1));
         }
         if (card.substr(8, 2) != "= " || !key.starts_with('Z')) continue;
-        std::string_view value = trim(card.substr(10));
-        value = trim(value.substr(0, value.find('/')));
+        const std::string_view value = trim(field.substr(0, field.find('/')));
         if (key == "ZIMAGE") compressed = value == "T";
         if (key.starts_with("ZNAXIS") || key.starts_with("ZTILE") || key == "ZBITPIX") {
           numbers.emplace_back(key, value);

@@ -866,8 +866,9 @@ TEST(FitsBadInput, CompressedHeaderWithZeroTileIsRefusedBeforeCfitsioSeesIt) {
   expect_bad_input(with_value("quoted.fits", "'0'"), "(ZTILE2 = '0' is not an integer)");
 }
 
-// cfitsio copies a value written right after '=' (71 characters) into a
-// 70-character buffer while it opens a table (found by the fuzzer).
+// cfitsio copies a value written right after '=' (71 characters), or an
+// unquoted one of 70, into a 70-character buffer while it opens a table
+// (both found by the fuzzer).
 TEST(FitsBadInput, TableCardWithoutTheValueSpaceIsRefusedBeforeCfitsioSeesIt) {
   TempDir dir;
   const auto path = dir / "t.fits";
@@ -879,12 +880,16 @@ TEST(FitsBadInput, TableCardWithoutTheValueSpaceIsRefusedBeforeCfitsioSeesIt) {
   std::string bytes = test::read_text(path);
   const auto at = bytes.find("TTYPE1  = ");
   ASSERT_NE(at, std::string::npos);
-  bytes.replace(at, 80, "TTYPE1  =" + std::string(71, 'x'));
-  std::ofstream(dir / "bad.fits", std::ios::binary) << bytes;
-  const Error e = error_of([&] { read_hdu_list(dir / "bad.fits"); });
-  EXPECT_EQ(e.code(), ExitCode::kBadInput);
-  EXPECT_NE(std::string(e.what()).find("corrupt header in HDU 1 (card "), std::string::npos)
-      << e.what();
+  // And an unquoted value filling the 70 columns after "= " (found by the fuzzer as well).
+  for (const std::string& card : {"TTYPE1  =" + std::string(71, 'x'), "TTYPE1  = " + std::string(70, ':')}) {
+    std::string bad = bytes;
+    bad.replace(at, 80, card);
+    std::ofstream(dir / "bad.fits", std::ios::binary | std::ios::trunc) << bad;
+    const Error e = error_of([&] { read_hdu_list(dir / "bad.fits"); });
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("corrupt header in HDU 1 (card "), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(FitsBadInput, MaskAndTableErrors) {
