@@ -240,7 +240,8 @@ std::map<std::string, FrameGrade> read_frame_grades(const fs::path& file) {
   const std::string content = read_file(file);
   if (file.extension() == ".json") {
     try {
-      for (const auto& f : nlohmann::json::parse(content).at("frames"))
+      const nlohmann::json summary = nlohmann::json::parse(content);  // alive through the loop
+      for (const auto& f : summary.at("frames"))
         out[frame_key(f.value("file", ""))] = {f.value("weight", 1.0), f.value("poor", false)};
     } catch (const nlohmann::json::exception& e) {
       throw Error(ExitCode::kBadInput, fmt::format("{}: not an ap quality summary: {}", file.string(), e.what()));
