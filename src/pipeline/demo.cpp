@@ -3,17 +3,12 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstdint>
-#include <map>
 
-#include "calib/badpix.h"
-#include "calib/combine.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/fits.h"
 #include "core/log.h"
 #include "core/parallel.h"
-#include "itelescope/names.h"
 #include "itelescope/telescopes.h"
 #include "sim/simulate.h"
 
